@@ -1,0 +1,29 @@
+# Qualiopi Workbench — every target installs what it needs on first run.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench system-deps clean-demo
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+## Construit l'espace de démonstration (clients fictifs, missions, rapports) dans le dossier courant.
+demo: $(STAMP) system-deps
+	$(VENV)/bin/workbench demo
+
+## Lance toute la suite de tests (y compris navigateur et notebooks).
+test: $(STAMP) system-deps
+	$(PY) -m pytest -n 2
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check workbench tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_interview.py

@@ -1,0 +1,123 @@
+"""Command-line interface: English command names, French messages.
+
+Each command group lives in its own module exposing ``register(subparsers)``. Errors derived
+from :class:`~workbench.errors.WorkbenchError` are printed in French without a traceback and
+turned into the exit code of their class; bad arguments exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from workbench import __version__
+from workbench.errors import UsageError, WorkbenchError
+from workbench.settings import ENV_WORKSPACE
+
+# argparse looks its messages up through gettext at call time; give it French ones.
+_ARGPARSE_FR = {
+    "usage: ": "usage : ",
+    "positional arguments": "arguments positionnels",
+    "options": "options",
+    "show this help message and exit": "affiche cette aide et quitte",
+    "show program's version number and exit": "affiche la version et quitte",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (possibles : %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "expected one argument": "une valeur est attendue",
+    "expected at most one argument": "au plus une valeur est attendue",
+    "expected at least one argument": "au moins une valeur est attendue",
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "l'un des arguments %s est obligatoire",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "subcommands": "sous-commandes",
+}
+
+
+def _fr(message: str) -> str:
+    return _ARGPARSE_FR.get(message, message)
+
+
+argparse._ = _fr  # type: ignore[attr-defined]
+
+COMMAND_MODULES = [
+    "workbench.cli.referentiel_cmd",
+    "workbench.cli.client_cmd",
+    "workbench.cli.mission_cmd",
+    "workbench.cli.demo_cmd",
+    "workbench.cli.report_cmd",
+    "workbench.cli.app_cmd",
+]
+
+
+class FrenchParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message}\n{self.format_usage().strip()}\nAide : {self.prog} --help")
+
+
+def workspace_parent() -> argparse.ArgumentParser:
+    parent = FrenchParser(add_help=False)
+    parent.add_argument(
+        "--workspace",
+        metavar="DOSSIER",
+        default=argparse.SUPPRESS,
+        help=f"espace de travail (défaut : ${ENV_WORKSPACE}, sinon le dossier courant)",
+    )
+    return parent
+
+
+def build_parser() -> FrenchParser:
+    parser = FrenchParser(
+        prog="workbench",
+        description="Qualiopi Workbench : préparation des organismes de formation à l'audit Qualiopi.",
+    )
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}", help="affiche la version et quitte")
+    parser.add_argument(
+        "--workspace",
+        metavar="DOSSIER",
+        default=None,
+        help=f"espace de travail (défaut : ${ENV_WORKSPACE}, sinon le dossier courant)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
+    sub.required = True
+    parent = workspace_parent()
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub, parent)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
+    except WorkbenchError as exc:
+        print(f"Erreur : {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
+        if os.environ.get("WORKBENCH_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"Erreur interne inattendue ({type(exc).__name__} : {exc}). "
+            "Relancez avec WORKBENCH_DEBUG=1 pour le détail technique.",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,0 +1,81 @@
+"""Helpers shared by the command modules: parsing, output, settings."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+
+from workbench.errors import UsageError
+from workbench.settings import Settings, load_settings
+from workbench.vocab import Category, Condition
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return load_settings(getattr(args, "workspace", None))
+
+
+def parse_date(raw: str, what: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise UsageError(f"{what} invalide : « {raw} » (format attendu : AAAA-MM-JJ).") from None
+
+
+def parse_categories(raw: str) -> frozenset[Category]:
+    cats = set()
+    for part in raw.split(","):
+        token = part.strip().upper()
+        if not token:
+            continue
+        try:
+            cats.add(Category(token))
+        except ValueError:
+            allowed = ", ".join(c.value for c in Category)
+            raise UsageError(
+                f"catégorie d'action inconnue : « {part.strip()} » (possibles : {allowed})."
+            ) from None
+    if not cats:
+        raise UsageError("indiquez au moins une catégorie d'action (AF, BC, VAE, CFA).")
+    return frozenset(cats)
+
+
+def conditions_from_flags(args: argparse.Namespace) -> frozenset[Condition]:
+    flags = {
+        "certifying": Condition.CERTIFYING,
+        "alternance": Condition.ALTERNANCE,
+        "work_periods": Condition.WORK_PERIODS,
+        "subcontracting": Condition.SUBCONTRACTING,
+        "short_courses_only": Condition.SHORT_COURSES_ONLY,
+    }
+    return frozenset(cond for attr, cond in flags.items() if getattr(args, attr, False))
+
+
+def print_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], max_width: int = 60) -> None:
+    """A plain text table that stays readable in a terminal."""
+    cells = [[_clip(str(c), max_width) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], len(c))
+    line = "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers))
+    print(line.rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip())
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def fr_date(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "—"

@@ -1,0 +1,94 @@
+"""One exception hierarchy for the whole package.
+
+Every error carries a French message meant for the user and an exit code used by the CLI.
+Structured fields (file, indicator, field, client id, ...) stay available to callers.
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base class: a problem the user can understand and fix."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(WorkbenchError):
+    """Bad arguments on the command line (argparse-level or semantic)."""
+
+    exit_code = 2
+
+
+class ReferentialError(WorkbenchError):
+    """A referential or grid file is missing, unreadable or invalid."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        indicator: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.indicator = indicator
+        self.field = field
+
+
+class ProfileError(WorkbenchError):
+    """A client profile or template is invalid."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class StoreError(WorkbenchError):
+    """The store cannot be opened or a write is refused."""
+
+    exit_code = 5
+
+
+class NotFoundError(StoreError):
+    """An unknown client, mission or indicator."""
+
+    exit_code = 6
+
+
+class BundleError(WorkbenchError):
+    """A bundle file is corrupt, foreign or conflicts with existing data."""
+
+    exit_code = 7
+
+
+class RunError(WorkbenchError):
+    """A notebook run or an export failed; partial output is kept."""
+
+    exit_code = 8
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        client_id: str | None = None,
+        notebook: str | None = None,
+        cell_index: int | None = None,
+        output_path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.client_id = client_id
+        self.notebook = notebook
+        self.cell_index = cell_index
+        self.output_path = output_path

@@ -1,0 +1,393 @@
+"""The Qualiopi referential as versioned, validated data.
+
+Each version lives in one YAML file of ``referentiel/``. Files are loaded into frozen pydantic
+models that forbid unknown fields; any problem is reported in French with the file, the
+indicator and the field concerned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workbench.errors import ReferentialError
+from workbench.vocab import (
+    Category,
+    ChangeKind,
+    Condition,
+    IndicatorKind,
+    NCGrading,
+    ReferentialStatus,
+    SubcontractorRule,
+)
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+REFERENTIEL_DIR = PACKAGE_ROOT / "referentiel"
+
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    label: str = Field(min_length=1)
+    url: str | None = None
+
+
+class Criterion(_Model):
+    number: int = Field(ge=1, le=7)
+    title: str = Field(min_length=1)
+    short_title: str = Field(min_length=1)
+
+
+class CategoryRule(_Model):
+    """When an indicator applies within one action category."""
+
+    requires: tuple[Condition, ...] = ()
+    """All these conditions must hold (e.g. certifying courses)."""
+    excluded_by: tuple[Condition, ...] = ()
+    """Any of these conditions makes the indicator not applicable (e.g. only short courses)."""
+
+
+class Applicability(_Model):
+    categories: dict[Category, CategoryRule]
+    """Categories in which the indicator can apply; absent categories: never."""
+    note: str | None = None
+    uncertain: str | None = None
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> Applicability:
+        if not self.categories:
+            raise ValueError("au moins une catégorie d'action est requise")
+        return self
+
+
+class NCRule(_Model):
+    grading: NCGrading
+    minor_when: str | None = None
+    """What typically makes a minor NC (graded indicators)."""
+    note: str | None = None
+    uncertain: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NCRule:
+        if self.grading == NCGrading.UNKNOWN and not self.uncertain:
+            raise ValueError("une gradation « unknown » doit expliquer l'incertitude (uncertain)")
+        return self
+
+
+class NewEntrantRule(_Model):
+    adapted: bool
+    at_initial: str | None = None
+    """What a new entrant must show at the initial audit."""
+    deferred: str | None = None
+    """What waits for the surveillance audit."""
+    uncertain: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NewEntrantRule:
+        if self.adapted and not (self.at_initial or self.deferred):
+            raise ValueError("un aménagement nouvel entrant doit dire ce qui est vérifié ou différé")
+        return self
+
+
+class SubcontractorTreatment(_Model):
+    rule: SubcontractorRule
+    note: str | None = None
+
+
+class Change(_Model):
+    kind: ChangeKind
+    summary: str | None = None
+    uncertain: str | None = None
+
+    @model_validator(mode="after")
+    def _summary_when_changed(self) -> Change:
+        if self.kind != ChangeKind.NONE and not self.summary:
+            raise ValueError("un changement doit être résumé (summary)")
+        return self
+
+
+class Indicator(_Model):
+    id: str
+    number: int = Field(ge=1)
+    criterion: int = Field(ge=1, le=7)
+    kind: IndicatorKind
+    title: str = Field(min_length=1)
+    requirement: str = Field(min_length=1)
+    expected_level: str = Field(min_length=1)
+    proofs: tuple[str, ...] = Field(min_length=1)
+    specific_rules: tuple[str, ...] = ()
+    applicability: Applicability
+    nc: NCRule
+    new_entrant: NewEntrantRule
+    as_subcontractor: SubcontractorTreatment
+    surveillance_minimum: bool | None
+    """In the minimum scope of a surveillance audit; None when the sources leave it open."""
+    audit_risk: str | None = None
+    """Why certifiers often find this indicator in NC, when practitioners say so."""
+    change: Change | None = None
+    """What changed since the previous version (absent for the first version)."""
+    uncertain: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"Indicateur {self.number} — {self.title}"
+
+
+class Referential(_Model):
+    id: str
+    title: str
+    version: str
+    decree: str
+    guide: str | None = None
+    effective_from: dt.date
+    effective_until: dt.date | None = None
+    status: ReferentialStatus
+    status_note: str | None = None
+    previous: str | None = None
+    sources: tuple[Source, ...] = Field(min_length=1)
+    criteria: tuple[Criterion, ...]
+    indicators: tuple[Indicator, ...]
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Referential:
+        if not _ID_RE.match(self.id):
+            raise ValueError(f"identifiant de version invalide : {self.id!r}")
+        if self.effective_until and self.effective_until < self.effective_from:
+            raise ValueError("effective_until précède effective_from")
+        numbers = [c.number for c in self.criteria]
+        if numbers != list(range(1, 8)):
+            raise ValueError("les critères doivent être numérotés de 1 à 7, dans l'ordre")
+        expected = list(range(1, len(self.indicators) + 1))
+        if [i.number for i in self.indicators] != expected:
+            raise ValueError("les indicateurs doivent être numérotés 1, 2, 3… sans trou, dans l'ordre")
+        last_criterion = 0
+        for ind in self.indicators:
+            if ind.id != indicator_id(self.id, ind.number):
+                raise ValueError(
+                    f"indicateur {ind.number} : identifiant {ind.id!r}, "
+                    f"attendu {indicator_id(self.id, ind.number)!r}"
+                )
+            if ind.criterion < last_criterion:
+                raise ValueError(f"indicateur {ind.number} : critère {ind.criterion} hors ordre")
+            last_criterion = ind.criterion
+            if self.previous and ind.change is None:
+                raise ValueError(
+                    f"indicateur {ind.number} : « change » est obligatoire "
+                    f"(la version précède : {self.previous})"
+                )
+        return self
+
+    # -- lookups -------------------------------------------------------------------------
+    def indicator(self, number: int) -> Indicator:
+        if 1 <= number <= len(self.indicators):
+            return self.indicators[number - 1]
+        raise ReferentialError(
+            f"Indicateur {number} inexistant dans le référentiel {self.id} "
+            f"(indicateurs 1 à {len(self.indicators)})."
+        )
+
+    def by_id(self, ind_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == ind_id:
+                return ind
+        raise ReferentialError(f"Indicateur {ind_id!r} inexistant dans le référentiel {self.id}.")
+
+    def criterion(self, number: int) -> Criterion:
+        return self.criteria[number - 1]
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (
+            self.effective_until is None or day <= self.effective_until
+        )
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.version})"
+
+
+def indicator_id(version_id: str, number: int) -> str:
+    return f"{version_id}:ind:{number:02d}"
+
+
+# -- loading -------------------------------------------------------------------------------
+
+_PYDANTIC_FR = {
+    "missing": "champ obligatoire manquant",
+    "extra_forbidden": "champ inconnu (non prévu par le schéma)",
+    "enum": "valeur non permise",
+    "literal_error": "valeur non permise",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "bool_parsing": "booléen attendu (true / false)",
+    "bool_type": "booléen attendu (true / false)",
+    "string_type": "texte attendu",
+    "string_too_short": "texte vide",
+    "too_short": "liste vide ou trop courte",
+    "date_from_datetime_parsing": "date invalide (format AAAA-MM-JJ attendu)",
+    "date_parsing": "date invalide (format AAAA-MM-JJ attendu)",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "greater_than_equal": "valeur trop petite",
+    "less_than_equal": "valeur trop grande",
+    "dict_type": "dictionnaire attendu",
+    "list_type": "liste attendue",
+    "tuple_type": "liste attendue",
+    "model_type": "objet attendu",
+    "value_error": "valeur incohérente",
+}
+
+
+def describe_validation_error(
+    err: ValidationError, raw: Any, *, list_key: str = "indicators"
+) -> tuple[str, str | None, str | None]:
+    """Turn the first pydantic error into (French text, indicator label, dotted field)."""
+    first = err.errors()[0]
+    loc = list(first.get("loc", ()))
+    indicator = None
+    if len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int):
+        idx = loc[1]
+        try:
+            item = raw[list_key][idx]
+            ref = item.get("number", idx + 1) if isinstance(item, dict) else idx + 1
+            ident = item.get("id") if isinstance(item, dict) else None
+        except (KeyError, IndexError, TypeError, AttributeError):
+            ref, ident = idx + 1, None
+        indicator = f"{ref}" + (f" ({ident})" if ident else "")
+        loc = loc[2:]
+    field = ".".join(str(p) for p in loc) or None
+    kind = first.get("type", "")
+    text = _PYDANTIC_FR.get(kind, first.get("msg", "valeur invalide"))
+    if kind == "value_error":
+        msg = str(first.get("msg", ""))
+        text = msg.removeprefix("Value error, ")
+    elif kind == "enum":
+        expected = first.get("ctx", {}).get("expected")
+        text += f" : {first.get('input')!r}" + (f" (attendu : {expected})" if expected else "")
+    elif kind not in ("missing",):
+        text += f" : {first.get('input')!r}" if not isinstance(first.get("input"), dict) else ""
+    more = len(err.errors()) - 1
+    if more:
+        text += f" (et {more} autre(s) erreur(s))"
+    return text, indicator, field
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """Read a YAML file, turning every I/O or syntax problem into a French ReferentialError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReferentialError(f"{what} introuvable : {path}", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReferentialError(f"{what} illisible : {path} ({exc})", path=str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntaxe invalide"
+        raise ReferentialError(
+            f"{what} mal formé : {path}{where} : erreur de syntaxe YAML ({problem}).",
+            path=str(path),
+        ) from None
+
+
+def load_referential_file(path: Path) -> Referential:
+    raw = read_yaml(path, "Fichier de référentiel")
+    if not isinstance(raw, dict):
+        raise ReferentialError(
+            f"Référentiel invalide : {path} : le fichier doit contenir un dictionnaire YAML.",
+            path=str(path),
+        )
+    try:
+        ref = Referential.model_validate(raw)
+    except ValidationError as exc:
+        text, indicator, field = describe_validation_error(exc, raw)
+        parts = [f"Référentiel invalide : {path}"]
+        if indicator:
+            parts.append(f"indicateur {indicator}")
+        if field:
+            parts.append(f"champ « {field} »")
+        raise ReferentialError(
+            " — ".join(parts) + f" : {text}.", path=str(path), indicator=indicator, field=field
+        ) from None
+    if path.stem != ref.id:
+        raise ReferentialError(
+            f"Référentiel invalide : {path} — champ « id » : {ref.id!r} ne correspond pas au nom "
+            f"du fichier ({path.stem!r}).",
+            path=str(path),
+            field="id",
+        )
+    return ref
+
+
+class Library:
+    """All referential versions of a directory, loaded and cross-checked."""
+
+    def __init__(self, versions: list[Referential]) -> None:
+        self._versions = sorted(versions, key=lambda r: r.effective_from)
+        ids = [r.id for r in self._versions]
+        if len(set(ids)) != len(ids):
+            raise ReferentialError(f"Versions de référentiel en double : {', '.join(ids)}")
+        for a, b in zip(self._versions, self._versions[1:], strict=False):
+            if a.effective_until is None or a.effective_until >= b.effective_from:
+                raise ReferentialError(
+                    f"Périodes de validité qui se chevauchent : {a.id} et {b.id}."
+                )
+        for r in self._versions:
+            if r.previous and r.previous not in ids:
+                raise ReferentialError(
+                    f"Le référentiel {r.id} dit succéder à {r.previous}, introuvable."
+                )
+
+    @property
+    def versions(self) -> list[Referential]:
+        return list(self._versions)
+
+    def get(self, version_id: str) -> Referential:
+        for r in self._versions:
+            if r.id == version_id:
+                return r
+        known = ", ".join(r.id for r in self._versions)
+        raise ReferentialError(
+            f"Version de référentiel inconnue : « {version_id} ». Versions disponibles : {known}."
+        )
+
+    def for_date(self, day: dt.date) -> Referential:
+        for r in self._versions:
+            if r.in_force_on(day):
+                return r
+        raise ReferentialError(
+            f"Aucun référentiel en vigueur le {day.strftime('%d/%m/%Y')} dans cette bibliothèque "
+            f"(versions : {', '.join(f'{r.id} du {r.effective_from:%d/%m/%Y}' for r in self._versions)})."
+        )
+
+    def resolve(self, version_id: str | None = None, audit_date: dt.date | None = None) -> Referential:
+        """Pick a version explicitly by id, or the one in force on the audit date."""
+        if version_id:
+            return self.get(version_id)
+        if audit_date:
+            return self.for_date(audit_date)
+        raise ReferentialError("Indiquez une version (--version) ou une date d'audit (--audit-date).")
+
+
+def load_library(directory: Path | None = None) -> Library:
+    directory = directory or REFERENTIEL_DIR
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise ReferentialError(f"Aucun fichier de référentiel dans {directory}.", path=str(directory))
+    return Library([load_referential_file(f) for f in files])
+
+
+@functools.cache
+def default_library() -> Library:
+    """The library shipped with the package, loaded once per process."""
+    return load_library(REFERENTIEL_DIR)

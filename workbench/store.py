@@ -1,0 +1,660 @@
+"""Persistent store: clients, missions, answers, evidence, actions and their full history.
+
+SQLite by default (one file in the workspace, WAL journal, ``synchronous=FULL``, every write in
+its own ``BEGIN IMMEDIATE`` transaction) behind the small :class:`Store` interface, so that a
+server database can be registered later for teams (see :func:`register_backend`).
+
+Nothing is ever overwritten silently: every change of an answer, an evidence item or an action
+is recorded in ``history`` with who, when, the value before and the value after.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import datetime as dt
+import getpass
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workbench.errors import NotFoundError, StoreError
+from workbench.profile import ClientProfile, profile_from_data, validate_client_id
+from workbench.vocab import ActionStatus, AuditType, MissionType, Verdict
+
+SCHEMA_VERSION = 1
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "consultant"
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Mission(_M):
+    id: str
+    client_id: str
+    type: MissionType
+    audit_type: AuditType
+    audit_date: dt.date
+    referential_id: str
+    referential_auto: bool = True
+    """True when the version was chosen from the audit date, False when overridden."""
+    label: str | None = None
+    created_at: dt.datetime
+    created_by: str
+
+
+class Answer(_M):
+    mission_id: str
+    indicator_id: str
+    verdict: Verdict = Verdict.NON_EVALUE
+    notes: str = ""
+    na_justification: str = ""
+    responses: dict[str, Any] = Field(default_factory=dict)
+    """Answers to the grid's questions, by question id."""
+    checklist: dict[str, bool] = Field(default_factory=dict)
+    """Proofs checked on site, by proof label."""
+    respondent: str | None = None
+    """Who answered on the client's side (role or name)."""
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+
+    ANSWER_FIELDS: ClassVar[tuple[str, ...]] = ("verdict", "notes", "na_justification", "responses", "checklist", "respondent")
+
+
+class Evidence(_M):
+    id: int | None = None
+    mission_id: str
+    indicator_id: str
+    label: str = Field(min_length=1)
+    location: str = ""
+    represents_date: dt.date | None = None
+    """The date the evidence represents (e.g. the survey it summarises), not when it was seen."""
+    owner: str = ""
+    created_at: dt.datetime | None = None
+    created_by: str | None = None
+
+
+class Action(_M):
+    id: int | None = None
+    mission_id: str
+    indicator_id: str
+    title: str = Field(min_length=1)
+    detail: str = ""
+    priority: int = Field(default=2, ge=1, le=4)
+    owner: str = ""
+    status: ActionStatus = ActionStatus.A_FAIRE
+    due_date: dt.date | None = None
+    comment: str = ""
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+
+    EDITABLE: ClassVar[tuple[str, ...]] = ("title", "detail", "priority", "owner", "status", "due_date", "comment")
+
+
+class HistoryEntry(_M):
+    id: int
+    mission_id: str
+    entity: str
+    entity_key: str
+    indicator_id: str | None
+    field: str
+    before: Any
+    after: Any
+    actor: str
+    at: dt.datetime
+
+
+class Store(abc.ABC):
+    """What the rest of the package needs from a store."""
+
+    actor: str
+
+    # clients
+    @abc.abstractmethod
+    def create_client(self, profile: ClientProfile) -> None: ...
+    @abc.abstractmethod
+    def update_client(self, profile: ClientProfile) -> None: ...
+    @abc.abstractmethod
+    def get_client(self, client_id: str) -> ClientProfile: ...
+    @abc.abstractmethod
+    def list_clients(self) -> list[ClientProfile]: ...
+    @abc.abstractmethod
+    def client_exists(self, client_id: str) -> bool: ...
+
+    # missions
+    @abc.abstractmethod
+    def create_mission(self, client_id: str, *, type: MissionType, audit_type: AuditType,
+                       audit_date: dt.date, referential_id: str, referential_auto: bool,
+                       label: str | None = None, mission_id: str | None = None) -> Mission: ...
+    @abc.abstractmethod
+    def get_mission(self, mission_id: str) -> Mission: ...
+    @abc.abstractmethod
+    def list_missions(self, client_id: str | None = None) -> list[Mission]: ...
+
+    # answers
+    @abc.abstractmethod
+    def get_answer(self, mission_id: str, indicator_id: str) -> Answer: ...
+    @abc.abstractmethod
+    def list_answers(self, mission_id: str) -> dict[str, Answer]: ...
+    @abc.abstractmethod
+    def save_answer(self, mission_id: str, indicator_id: str, **changes: Any) -> Answer: ...
+
+    # evidence
+    @abc.abstractmethod
+    def add_evidence(self, evidence: Evidence) -> Evidence: ...
+    @abc.abstractmethod
+    def remove_evidence(self, evidence_id: int) -> None: ...
+    @abc.abstractmethod
+    def list_evidence(self, mission_id: str, indicator_id: str | None = None) -> list[Evidence]: ...
+
+    # actions
+    @abc.abstractmethod
+    def add_action(self, action: Action) -> Action: ...
+    @abc.abstractmethod
+    def update_action(self, action_id: int, **changes: Any) -> Action: ...
+    @abc.abstractmethod
+    def list_actions(self, mission_id: str) -> list[Action]: ...
+
+    # history and UI state
+    @abc.abstractmethod
+    def history(self, mission_id: str, indicator_id: str | None = None) -> list[HistoryEntry]: ...
+    @abc.abstractmethod
+    def get_state(self, mission_id: str, key: str, default: Any = None) -> Any: ...
+    @abc.abstractmethod
+    def set_state(self, mission_id: str, key: str, value: Any) -> None: ...
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS clients (
+    id TEXT PRIMARY KEY,
+    profile TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS missions (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES clients(id),
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    audit_type TEXT NOT NULL,
+    audit_date TEXT NOT NULL,
+    referential_id TEXT NOT NULL,
+    referential_auto INTEGER NOT NULL,
+    label TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (client_id, seq)
+);
+CREATE TABLE IF NOT EXISTS answers (
+    mission_id TEXT NOT NULL REFERENCES missions(id),
+    indicator_id TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    notes TEXT NOT NULL,
+    na_justification TEXT NOT NULL,
+    responses TEXT NOT NULL,
+    checklist TEXT NOT NULL,
+    respondent TEXT,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    PRIMARY KEY (mission_id, indicator_id)
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    mission_id TEXT NOT NULL REFERENCES missions(id),
+    indicator_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    location TEXT NOT NULL,
+    represents_date TEXT,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    removed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS evidence_mission ON evidence(mission_id, indicator_id);
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    mission_id TEXT NOT NULL REFERENCES missions(id),
+    indicator_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    status TEXT NOT NULL,
+    due_date TEXT,
+    comment TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actions_mission ON actions(mission_id);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    mission_id TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_key TEXT NOT NULL,
+    indicator_id TEXT,
+    field TEXT NOT NULL,
+    before TEXT,
+    after TEXT,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_mission ON history(mission_id, indicator_id);
+CREATE TABLE IF NOT EXISTS ui_state (
+    mission_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (mission_id, key)
+);
+"""
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # enums
+        return value.value
+    return value
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path, *, actor: str | None = None, create: bool = True) -> None:
+        self.path = Path(path)
+        self.actor = actor or default_actor()
+        if not create and not self.path.exists():
+            raise StoreError(f"Aucune base de données dans l'espace de travail : {self.path} introuvable.")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA busy_timeout=30000")
+            self._init_schema()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"Base de données illisible ou corrompue : {self.path} ({exc}). "
+                "Rien n'a été modifié ; restaurez une sauvegarde ou choisissez un autre espace de travail."
+            ) from None
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _init_schema(self) -> None:
+        with self._tx() as c:
+            for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                c.execute(stmt)
+            row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                c.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(row["value"]) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"La base {self.path} a été créée par une version plus récente du logiciel "
+                    f"(schéma {row['value']}, ce logiciel gère le schéma {SCHEMA_VERSION})."
+                )
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; taken immediately so concurrent writers queue instead of failing."""
+        c = self._conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            yield c
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        else:
+            c.execute("COMMIT")
+
+    def _record(self, c: sqlite3.Connection, mission_id: str, entity: str, key: str,
+                indicator_id: str | None, field: str, before: Any, after: Any, at: str) -> None:
+        c.execute(
+            "INSERT INTO history (mission_id, entity, entity_key, indicator_id, field, before, after, actor, at)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (mission_id, entity, key, indicator_id, field,
+             None if before is None else _dump(_jsonable(before)),
+             None if after is None else _dump(_jsonable(after)), self.actor, at),
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as c:
+            c.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                      (key, value))
+
+    # -- clients -------------------------------------------------------------------------
+    def create_client(self, profile: ClientProfile) -> None:
+        stamp = now().isoformat()
+        with self._tx() as c:
+            if c.execute("SELECT 1 FROM clients WHERE id=?", (profile.id,)).fetchone():
+                raise StoreError(f"Le client « {profile.id} » existe déjà ; rien n'a été modifié.")
+            c.execute("INSERT INTO clients VALUES (?,?,?,?)",
+                      (profile.id, profile.model_dump_json(), stamp, stamp))
+
+    def update_client(self, profile: ClientProfile) -> None:
+        stamp = now().isoformat()
+        with self._tx() as c:
+            row = c.execute("SELECT profile FROM clients WHERE id=?", (profile.id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"Client inconnu : « {profile.id} ».")
+            c.execute("UPDATE clients SET profile=?, updated_at=? WHERE id=?",
+                      (profile.model_dump_json(), stamp, profile.id))
+            self._record(c, "", "client", profile.id, None, "profile",
+                         json.loads(row["profile"]), profile.model_dump(mode="json"), stamp)
+
+    def get_client(self, client_id: str) -> ClientProfile:
+        validate_client_id(client_id)
+        row = self._conn.execute("SELECT profile FROM clients WHERE id=?", (client_id,)).fetchone()
+        if row is None:
+            known = [r["id"] for r in self._conn.execute("SELECT id FROM clients ORDER BY id")]
+            hint = f" Clients connus : {', '.join(known)}." if known else " L'espace de travail ne contient aucun client."
+            raise NotFoundError(f"Client inconnu : « {client_id} ».{hint}")
+        return profile_from_data(json.loads(row["profile"]), f"Profil stocké du client {client_id}")
+
+    def client_exists(self, client_id: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM clients WHERE id=?", (client_id,)).fetchone() is not None
+
+    def list_clients(self) -> list[ClientProfile]:
+        rows = self._conn.execute("SELECT id, profile FROM clients ORDER BY id").fetchall()
+        return [profile_from_data(json.loads(r["profile"]), f"Profil stocké du client {r['id']}") for r in rows]
+
+    # -- missions ------------------------------------------------------------------------
+    def create_mission(self, client_id: str, *, type: MissionType, audit_type: AuditType,
+                       audit_date: dt.date, referential_id: str, referential_auto: bool,
+                       label: str | None = None, mission_id: str | None = None) -> Mission:
+        stamp = now()
+        with self._tx() as c:
+            if not c.execute("SELECT 1 FROM clients WHERE id=?", (client_id,)).fetchone():
+                raise NotFoundError(f"Client inconnu : « {client_id} ».")
+            seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM missions WHERE client_id=?",
+                            (client_id,)).fetchone()[0]
+            mid = mission_id or f"{client_id}-m{seq}"
+            if c.execute("SELECT 1 FROM missions WHERE id=?", (mid,)).fetchone():
+                raise StoreError(f"La mission « {mid} » existe déjà.")
+            mission = Mission(id=mid, client_id=client_id, type=type, audit_type=audit_type,
+                              audit_date=audit_date, referential_id=referential_id,
+                              referential_auto=referential_auto, label=label,
+                              created_at=stamp, created_by=self.actor)
+            c.execute(
+                "INSERT INTO missions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (mid, client_id, seq, type.value, audit_type.value, audit_date.isoformat(),
+                 referential_id, int(referential_auto), label, stamp.isoformat(), self.actor),
+            )
+        return mission
+
+    @staticmethod
+    def _mission(row: sqlite3.Row) -> Mission:
+        return Mission(
+            id=row["id"], client_id=row["client_id"], type=MissionType(row["type"]),
+            audit_type=AuditType(row["audit_type"]), audit_date=dt.date.fromisoformat(row["audit_date"]),
+            referential_id=row["referential_id"], referential_auto=bool(row["referential_auto"]),
+            label=row["label"], created_at=dt.datetime.fromisoformat(row["created_at"]),
+            created_by=row["created_by"],
+        )
+
+    def get_mission(self, mission_id: str) -> Mission:
+        row = self._conn.execute("SELECT * FROM missions WHERE id=?", (mission_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"Mission inconnue : « {mission_id} ».")
+        return self._mission(row)
+
+    def list_missions(self, client_id: str | None = None) -> list[Mission]:
+        if client_id is None:
+            rows = self._conn.execute("SELECT * FROM missions ORDER BY client_id, seq").fetchall()
+        else:
+            rows = self._conn.execute("SELECT * FROM missions WHERE client_id=? ORDER BY seq",
+                                      (client_id,)).fetchall()
+        return [self._mission(r) for r in rows]
+
+    def previous_mission(self, mission: Mission) -> Mission | None:
+        """The client's latest mission created before this one."""
+        earlier = [m for m in self.list_missions(mission.client_id) if m.id != mission.id
+                   and (m.audit_date, m.created_at) < (mission.audit_date, mission.created_at)]
+        return earlier[-1] if earlier else None
+
+    # -- answers -------------------------------------------------------------------------
+    @staticmethod
+    def _answer(row: sqlite3.Row) -> Answer:
+        return Answer(
+            mission_id=row["mission_id"], indicator_id=row["indicator_id"], verdict=Verdict(row["verdict"]),
+            notes=row["notes"], na_justification=row["na_justification"],
+            responses=json.loads(row["responses"]), checklist=json.loads(row["checklist"]),
+            respondent=row["respondent"], updated_at=dt.datetime.fromisoformat(row["updated_at"]),
+            updated_by=row["updated_by"],
+        )
+
+    def get_answer(self, mission_id: str, indicator_id: str) -> Answer:
+        row = self._conn.execute("SELECT * FROM answers WHERE mission_id=? AND indicator_id=?",
+                                 (mission_id, indicator_id)).fetchone()
+        return self._answer(row) if row else Answer(mission_id=mission_id, indicator_id=indicator_id)
+
+    def list_answers(self, mission_id: str) -> dict[str, Answer]:
+        rows = self._conn.execute("SELECT * FROM answers WHERE mission_id=?", (mission_id,)).fetchall()
+        return {r["indicator_id"]: self._answer(r) for r in rows}
+
+    def save_answer(self, mission_id: str, indicator_id: str, **changes: Any) -> Answer:
+        """Apply a partial change to an answer; returns the saved answer. History keeps each field."""
+        unknown = set(changes) - set(Answer.ANSWER_FIELDS)
+        if unknown:
+            raise StoreError(f"Champ(s) de réponse inconnu(s) : {', '.join(sorted(unknown))}.")
+        stamp = now()
+        with self._tx() as c:
+            if not c.execute("SELECT 1 FROM missions WHERE id=?", (mission_id,)).fetchone():
+                raise NotFoundError(f"Mission inconnue : « {mission_id} ».")
+            row = c.execute("SELECT * FROM answers WHERE mission_id=? AND indicator_id=?",
+                            (mission_id, indicator_id)).fetchone()
+            current = self._answer(row) if row else Answer(mission_id=mission_id, indicator_id=indicator_id)
+            updated = current.model_copy(update=changes)
+            updated = Answer.model_validate(updated.model_dump() | {"updated_at": stamp, "updated_by": self.actor})
+            diffs = [(f, getattr(current, f), getattr(updated, f)) for f in Answer.ANSWER_FIELDS
+                     if _jsonable(getattr(current, f)) != _jsonable(getattr(updated, f))]
+            if not diffs:
+                return current
+            c.execute(
+                "INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(mission_id, indicator_id) DO UPDATE SET "
+                "verdict=excluded.verdict, notes=excluded.notes, na_justification=excluded.na_justification, "
+                "responses=excluded.responses, checklist=excluded.checklist, respondent=excluded.respondent, "
+                "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
+                (mission_id, indicator_id, updated.verdict.value, updated.notes, updated.na_justification,
+                 _dump(updated.responses), _dump(updated.checklist), updated.respondent,
+                 stamp.isoformat(), self.actor),
+            )
+            for field, before, after in diffs:
+                self._record(c, mission_id, "answer", indicator_id, indicator_id, field,
+                             before if row else None, after, stamp.isoformat())
+        return updated
+
+    # -- evidence ------------------------------------------------------------------------
+    def add_evidence(self, evidence: Evidence) -> Evidence:
+        stamp = now()
+        with self._tx() as c:
+            if not c.execute("SELECT 1 FROM missions WHERE id=?", (evidence.mission_id,)).fetchone():
+                raise NotFoundError(f"Mission inconnue : « {evidence.mission_id} ».")
+            cur = c.execute(
+                "INSERT INTO evidence (mission_id, indicator_id, label, location, represents_date, owner,"
+                " created_at, created_by) VALUES (?,?,?,?,?,?,?,?)",
+                (evidence.mission_id, evidence.indicator_id, evidence.label, evidence.location,
+                 evidence.represents_date.isoformat() if evidence.represents_date else None,
+                 evidence.owner, stamp.isoformat(), self.actor),
+            )
+            saved = evidence.model_copy(update={"id": cur.lastrowid, "created_at": stamp, "created_by": self.actor})
+            self._record(c, evidence.mission_id, "evidence", str(cur.lastrowid), evidence.indicator_id,
+                         "evidence", None, saved.model_dump(mode="json", exclude={"created_at"}), stamp.isoformat())
+        return saved
+
+    def remove_evidence(self, evidence_id: int) -> None:
+        stamp = now().isoformat()
+        with self._tx() as c:
+            row = c.execute("SELECT * FROM evidence WHERE id=? AND removed=0", (evidence_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"Élément de preuve inconnu : {evidence_id}.")
+            c.execute("UPDATE evidence SET removed=1 WHERE id=?", (evidence_id,))
+            self._record(c, row["mission_id"], "evidence", str(evidence_id), row["indicator_id"],
+                         "evidence", self._evidence(row).model_dump(mode="json", exclude={"created_at"}), None, stamp)
+
+    @staticmethod
+    def _evidence(row: sqlite3.Row) -> Evidence:
+        return Evidence(
+            id=row["id"], mission_id=row["mission_id"], indicator_id=row["indicator_id"], label=row["label"],
+            location=row["location"],
+            represents_date=dt.date.fromisoformat(row["represents_date"]) if row["represents_date"] else None,
+            owner=row["owner"], created_at=dt.datetime.fromisoformat(row["created_at"]),
+            created_by=row["created_by"],
+        )
+
+    def list_evidence(self, mission_id: str, indicator_id: str | None = None) -> list[Evidence]:
+        sql = "SELECT * FROM evidence WHERE mission_id=? AND removed=0"
+        params: tuple = (mission_id,)
+        if indicator_id:
+            sql += " AND indicator_id=?"
+            params += (indicator_id,)
+        return [self._evidence(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
+
+    # -- actions -------------------------------------------------------------------------
+    @staticmethod
+    def _action(row: sqlite3.Row) -> Action:
+        return Action(
+            id=row["id"], mission_id=row["mission_id"], indicator_id=row["indicator_id"], title=row["title"],
+            detail=row["detail"], priority=row["priority"], owner=row["owner"], status=ActionStatus(row["status"]),
+            due_date=dt.date.fromisoformat(row["due_date"]) if row["due_date"] else None,
+            comment=row["comment"], updated_at=dt.datetime.fromisoformat(row["updated_at"]),
+            updated_by=row["updated_by"],
+        )
+
+    def add_action(self, action: Action) -> Action:
+        stamp = now()
+        with self._tx() as c:
+            if not c.execute("SELECT 1 FROM missions WHERE id=?", (action.mission_id,)).fetchone():
+                raise NotFoundError(f"Mission inconnue : « {action.mission_id} ».")
+            cur = c.execute(
+                "INSERT INTO actions (mission_id, indicator_id, title, detail, priority, owner, status, due_date,"
+                " comment, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (action.mission_id, action.indicator_id, action.title, action.detail, action.priority,
+                 action.owner, action.status.value, action.due_date.isoformat() if action.due_date else None,
+                 action.comment, stamp.isoformat(), self.actor),
+            )
+            saved = action.model_copy(update={"id": cur.lastrowid, "updated_at": stamp, "updated_by": self.actor})
+            self._record(c, action.mission_id, "action", str(cur.lastrowid), action.indicator_id, "action",
+                         None, saved.model_dump(mode="json", exclude={"updated_at"}), stamp.isoformat())
+        return saved
+
+    def update_action(self, action_id: int, **changes: Any) -> Action:
+        unknown = set(changes) - set(Action.EDITABLE)
+        if unknown:
+            raise StoreError(f"Champ(s) d'action inconnu(s) : {', '.join(sorted(unknown))}.")
+        stamp = now()
+        with self._tx() as c:
+            row = c.execute("SELECT * FROM actions WHERE id=?", (action_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"Action inconnue : {action_id}.")
+            current = self._action(row)
+            updated = Action.model_validate(current.model_dump() | changes | {"updated_at": stamp,
+                                                                              "updated_by": self.actor})
+            diffs = [(f, getattr(current, f), getattr(updated, f)) for f in Action.EDITABLE
+                     if _jsonable(getattr(current, f)) != _jsonable(getattr(updated, f))]
+            if not diffs:
+                return current
+            c.execute(
+                "UPDATE actions SET title=?, detail=?, priority=?, owner=?, status=?, due_date=?, comment=?,"
+                " updated_at=?, updated_by=? WHERE id=?",
+                (updated.title, updated.detail, updated.priority, updated.owner, updated.status.value,
+                 updated.due_date.isoformat() if updated.due_date else None, updated.comment,
+                 stamp.isoformat(), self.actor, action_id),
+            )
+            for field, before, after in diffs:
+                self._record(c, current.mission_id, "action", str(action_id), current.indicator_id, field,
+                             before, after, stamp.isoformat())
+        return updated
+
+    def list_actions(self, mission_id: str) -> list[Action]:
+        rows = self._conn.execute("SELECT * FROM actions WHERE mission_id=? ORDER BY priority, due_date, id",
+                                  (mission_id,)).fetchall()
+        return [self._action(r) for r in rows]
+
+    # -- history and state ---------------------------------------------------------------
+    def history(self, mission_id: str, indicator_id: str | None = None) -> list[HistoryEntry]:
+        sql = "SELECT * FROM history WHERE mission_id=?"
+        params: tuple = (mission_id,)
+        if indicator_id:
+            sql += " AND indicator_id=?"
+            params += (indicator_id,)
+        return [
+            HistoryEntry(
+                id=r["id"], mission_id=r["mission_id"], entity=r["entity"], entity_key=r["entity_key"],
+                indicator_id=r["indicator_id"], field=r["field"],
+                before=json.loads(r["before"]) if r["before"] is not None else None,
+                after=json.loads(r["after"]) if r["after"] is not None else None,
+                actor=r["actor"], at=dt.datetime.fromisoformat(r["at"]),
+            )
+            for r in self._conn.execute(sql + " ORDER BY id", params)
+        ]
+
+    def get_state(self, mission_id: str, key: str, default: Any = None) -> Any:
+        row = self._conn.execute("SELECT value FROM ui_state WHERE mission_id=? AND key=?",
+                                 (mission_id, key)).fetchone()
+        return json.loads(row["value"]) if row else default
+
+    def set_state(self, mission_id: str, key: str, value: Any) -> None:
+        with self._tx() as c:
+            c.execute("INSERT INTO ui_state VALUES (?,?,?) ON CONFLICT(mission_id, key) DO UPDATE SET"
+                      " value=excluded.value", (mission_id, key, _dump(value)))
+
+
+# -- back-end registry --------------------------------------------------------------------
+
+_BACKENDS: dict[str, Callable[..., Store]] = {}
+
+
+def register_backend(scheme: str, factory: Callable[..., Store]) -> None:
+    _BACKENDS[scheme] = factory
+
+
+def open_store(url: str, *, actor: str | None = None, create: bool = True) -> Store:
+    """Open a store from a URL such as ``sqlite:///path/to/workbench.db``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise StoreError(f"Adresse de base de données invalide : « {url} » (ex. : sqlite:///chemin/workbench.db).")
+    factory = _BACKENDS.get(scheme)
+    if factory is None:
+        raise StoreError(
+            f"Type de base de données non géré : « {scheme} » (disponibles : {', '.join(sorted(_BACKENDS))})."
+        )
+    return factory(rest[1:] if rest.startswith("/") and scheme == "sqlite" else rest, actor=actor, create=create)
+
+
+register_backend("sqlite", SQLiteStore)
