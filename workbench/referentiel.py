@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -387,7 +388,14 @@ def load_library(directory: Path | None = None) -> Library:
     return Library([load_referential_file(f) for f in files])
 
 
-@functools.cache
+ENV_REFERENTIEL_DIR = "WORKBENCH_REFERENTIEL_DIR"
+
+
 def default_library() -> Library:
-    """The library shipped with the package, loaded once per process."""
-    return load_library(REFERENTIEL_DIR)
+    """The shipped library (or the directory named by ``WORKBENCH_REFERENTIEL_DIR``), loaded once."""
+    return _cached_library(os.environ.get(ENV_REFERENTIEL_DIR) or str(REFERENTIEL_DIR))
+
+
+@functools.cache
+def _cached_library(directory: str) -> Library:
+    return load_library(Path(directory))

@@ -15,7 +15,7 @@ from workbench.cli.common import (
     print_table,
 )
 from workbench.diff import diff
-from workbench.errors import UsageError
+from workbench.errors import ReferentialError, UsageError
 from workbench.referentiel import Referential, default_library
 
 
@@ -53,6 +53,14 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     dp.add_argument("to_id", metavar="VERS")
     dp.add_argument("--json", action="store_true", help="sortie JSON")
     dp.set_defaults(func=cmd_diff)
+
+
+def _as_usage(func, *args):
+    """Lookups driven by user arguments: an unknown version or indicator is a bad argument."""
+    try:
+        return func(*args)
+    except ReferentialError as exc:
+        raise UsageError(exc.message) from None
 
 
 def _state(ref: Referential, today: dt.date) -> str:
@@ -110,8 +118,8 @@ def _parse_number(raw: str) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     lib = default_library()
-    ref = lib.get(args.version_id) if args.version_id else lib.for_date(dt.date.today())
-    ind = ref.indicator(_parse_number(args.number))
+    ref = _as_usage(lib.get, args.version_id) if args.version_id else lib.for_date(dt.date.today())
+    ind = _as_usage(ref.indicator, _parse_number(args.number))
     if args.json:
         data = ind.model_dump(mode="json")
         data["referential"] = ref.id
@@ -167,7 +175,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_applicable(args: argparse.Namespace) -> int:
     lib = default_library()
     audit_date = parse_date(args.audit_date, "date d'audit") if args.audit_date else None
-    ref = lib.resolve(args.version_id, audit_date)
+    ref = _as_usage(lib.resolve, args.version_id, audit_date)
     scope = Scope(
         categories=parse_categories(args.categories),
         conditions=conditions_from_flags(args),
@@ -182,10 +190,11 @@ def cmd_applicable(args: argparse.Namespace) -> int:
     print(f"{scope.describe()}")
     print(f"{count} indicateur(s) applicable(s) sur {len(results)}\n")
     print_table(
-        ["N°", "Critère", "Applicable", "NC", "Nouvel entrant", "Motif"],
+        ["N°", "Critère", "Intitulé", "Applicable", "NC", "Nouvel entrant", "Motif"],
         [
             [
                 r.number,
+                r.indicator.title,
                 r.indicator.criterion,
                 "oui" if r.applicable else "non",
                 r.indicator.nc.grading.label,
@@ -194,14 +203,14 @@ def cmd_applicable(args: argparse.Namespace) -> int:
             ]
             for r in results
         ],
-        max_width=80,
+        max_width=45,
     )
     return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     lib = default_library()
-    result = diff(lib.get(args.from_id), lib.get(args.to_id))
+    result = diff(_as_usage(lib.get, args.from_id), _as_usage(lib.get, args.to_id))
     if args.json:
         print_json(result.to_dict())
         return 0
