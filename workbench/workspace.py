@@ -20,13 +20,19 @@ from workbench.store import Mission, Store, open_store
 from workbench.vocab import AuditType, MissionType
 
 
-def default_audit_type(mission_type: MissionType, profile: ClientProfile) -> AuditType:
+def default_audit_type(mission_type: MissionType, profile: ClientProfile, audit_date: dt.date) -> AuditType:
+    """The real audit a mission prepares, when the consultant does not say."""
     if mission_type == MissionType.PREP_SURVEILLANCE:
         return AuditType.SURVEILLANCE
     if mission_type == MissionType.PREP_RENOUVELLEMENT:
         return AuditType.RENOUVELLEMENT
-    # A pre-audit or a mock audit prepares the next real audit.
-    if profile.certification.certified:
+    # A pre-audit or a mock audit prepares the next real audit: for a certified provider, the
+    # surveillance audit (months 14-22) while in the first two years, the renewal afterwards.
+    cert = profile.certification
+    if cert.certified and cert.certificate_date:
+        window = cert.surveillance_window()
+        if window and audit_date <= window[1]:
+            return AuditType.SURVEILLANCE
         return AuditType.RENOUVELLEMENT
     return AuditType.INITIAL
 
@@ -83,7 +89,7 @@ class Workspace:
         return self.store.create_mission(
             client_id,
             type=mission_type,
-            audit_type=audit_type or default_audit_type(mission_type, profile),
+            audit_type=audit_type or default_audit_type(mission_type, profile, audit_date),
             audit_date=audit_date,
             referential_id=ref.id,
             referential_auto=ref.id == in_force.id,
