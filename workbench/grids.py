@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.errors import ReferentialError
@@ -209,8 +210,20 @@ def check_grid(grid: Grid, path: Path, library: Library) -> None:
             )
 
 
+def _read(path: Path) -> Any:
+    """Parse with libyaml when available (several times faster); on any problem, fall back to
+    :func:`read_yaml`, which reports it in French with the line and column."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            pass
+    return read_yaml(path, "Grille d'entretien")
+
+
 def load_grid_file(path: Path, library: Library | None = None) -> Grid:
-    raw = read_yaml(path, "Grille d'entretien")
+    raw = _read(path)
     if not isinstance(raw, dict):
         raise _fail(path, "le fichier doit contenir un dictionnaire YAML")
     try:
@@ -370,13 +383,7 @@ def surveillance_interview_set(
 
 def previous_verdicts_for(store: Any, mission: Any) -> dict[str, Verdict]:
     """Verdicts of the client's previous mission (empty when there is none)."""
-    finder = getattr(store, "previous_mission", None)
-    if finder is not None:
-        previous = finder(mission)
-    else:
-        earlier = [m for m in store.list_missions(mission.client_id) if m.id != mission.id
-                   and (m.audit_date, m.created_at) < (mission.audit_date, mission.created_at)]
-        previous = earlier[-1] if earlier else None
+    previous = store.previous_mission(mission)
     if previous is None:
         return {}
     return {ind_id: a.verdict for ind_id, a in store.list_answers(previous.id).items()}

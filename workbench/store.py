@@ -145,6 +145,8 @@ class Store(abc.ABC):
     def get_mission(self, mission_id: str) -> Mission: ...
     @abc.abstractmethod
     def list_missions(self, client_id: str | None = None) -> list[Mission]: ...
+    @abc.abstractmethod
+    def previous_mission(self, mission: Mission) -> Mission | None: ...
 
     # answers
     @abc.abstractmethod
@@ -633,6 +635,262 @@ class SQLiteStore(Store):
         with self._tx() as c:
             c.execute("INSERT INTO ui_state VALUES (?,?,?) ON CONFLICT(mission_id, key) DO UPDATE SET"
                       " value=excluded.value", (mission_id, key, _dump(value)))
+
+    # -- bundles (import/export) --
+    # Raw reads and writes used by workbench.bundle. Rows travel as plain dicts whose dates and
+    # times are ISO strings exactly as stored; JSON columns travel decoded.
+
+    _ANSWER_COLS: ClassVar[tuple[str, ...]] = (
+        "mission_id", "indicator_id", "verdict", "notes", "na_justification", "responses", "checklist",
+        "respondent", "updated_at", "updated_by")
+    _EVIDENCE_COLS: ClassVar[tuple[str, ...]] = (
+        "id", "mission_id", "indicator_id", "label", "location", "represents_date", "owner", "created_at",
+        "created_by", "removed")
+    _ACTION_COLS: ClassVar[tuple[str, ...]] = (
+        "id", "mission_id", "indicator_id", "title", "detail", "priority", "owner", "status", "due_date",
+        "comment", "updated_at", "updated_by")
+    _HISTORY_COLS: ClassVar[tuple[str, ...]] = (
+        "mission_id", "entity", "entity_key", "indicator_id", "field", "before", "after", "actor", "at")
+
+    def export_client_data(self, client_id: str) -> dict[str, Any]:
+        """Every row of one client (profile, missions, answers, evidence, actions, history).
+
+        Read in one transaction, so the snapshot is consistent even while another process writes.
+        Removed evidence is included (flag ``removed``) because the history refers to it.
+        """
+        validate_client_id(client_id)
+        c = self._conn
+        c.execute("BEGIN")
+        try:
+            row = c.execute("SELECT * FROM clients WHERE id=?", (client_id,)).fetchone()
+            if row is None:
+                self.get_client(client_id)  # raises NotFoundError listing the known clients
+            missions = [dict(r) for r in c.execute(
+                "SELECT * FROM missions WHERE client_id=? ORDER BY seq", (client_id,))]
+            mids = [m["id"] for m in missions]
+            marks = ",".join("?" * len(mids))
+
+            def rows(sql: str) -> list[dict[str, Any]]:
+                if not mids:
+                    return []
+                return [dict(r) for r in c.execute(sql.format(marks=marks), mids)]
+
+            answers = rows("SELECT * FROM answers WHERE mission_id IN ({marks}) ORDER BY mission_id, indicator_id")
+            evidence = rows("SELECT * FROM evidence WHERE mission_id IN ({marks}) ORDER BY id")
+            actions = rows("SELECT * FROM actions WHERE mission_id IN ({marks}) ORDER BY id")
+            history = rows("SELECT * FROM history WHERE mission_id IN ({marks}) ORDER BY id")
+            history += [dict(r) for r in c.execute(
+                "SELECT * FROM history WHERE mission_id='' AND entity='client' AND entity_key=? ORDER BY id",
+                (client_id,))]
+        finally:
+            c.execute("COMMIT")
+        for m in missions:
+            m["referential_auto"] = bool(m["referential_auto"])
+        for a in answers:
+            a["responses"] = json.loads(a["responses"])
+            a["checklist"] = json.loads(a["checklist"])
+        for e in evidence:
+            e["removed"] = bool(e["removed"])
+        history.sort(key=lambda h: h["id"])
+        for h in history:
+            del h["id"]
+            h["before"] = json.loads(h["before"]) if h["before"] is not None else None
+            h["after"] = json.loads(h["after"]) if h["after"] is not None else None
+        return {
+            "client": {"id": row["id"], "profile": json.loads(row["profile"]),
+                       "created_at": row["created_at"], "updated_at": row["updated_at"]},
+            "missions": missions, "answers": answers, "evidence": evidence, "actions": actions,
+            "history": history,
+        }
+
+    def import_client_data(self, data: dict[str, Any], *, merge: bool = False) -> dict[str, Any]:
+        """Write the rows of :meth:`export_client_data` in ONE transaction (all or nothing).
+
+        A new client is created as is. An existing client is refused unless ``merge``; a merge
+        adds missing missions, answers, evidence and actions, never replaces a different local
+        answer or action (kept, and listed under ``conflicts``) and appends the history.
+        Evidence and action ids are kept when free, renumbered otherwise (history follows).
+        """
+        from workbench.errors import BundleError
+
+        client = data["client"]
+        cid = client["id"]
+        validate_client_id(cid)
+        report: dict[str, Any] = {
+            "client_id": cid, "client_created": False, "profile_conflict": False,
+            "missions_added": [], "missions_existing": [], "missions_renamed": {},
+            "answers_added": 0, "answers_identical": 0, "conflicts": [],
+            "evidence_added": 0, "evidence_existing": 0, "actions_added": 0, "actions_existing": 0,
+            "history_added": 0,
+        }
+        stamp = now().isoformat()
+        with self._tx() as c:
+            row = c.execute("SELECT profile FROM clients WHERE id=?", (cid,)).fetchone()
+            if row is not None and not merge:
+                raise BundleError(
+                    f"Le client « {cid} » existe déjà dans cet espace de travail ; rien n'a été importé. "
+                    "Relancez avec --merge pour ajouter ce qui manque sans rien écraser."
+                )
+            if row is None:
+                c.execute("INSERT INTO clients VALUES (?,?,?,?)",
+                          (cid, json.dumps(client["profile"], ensure_ascii=False),
+                           client["created_at"], client["updated_at"]))
+                report["client_created"] = True
+            elif json.loads(row["profile"]) != client["profile"]:
+                report["profile_conflict"] = True
+                report["conflicts"].append({
+                    "kind": "profile", "mission_id": None, "indicator_id": None,
+                    "local": json.loads(row["profile"]), "incoming": client["profile"]})
+
+            # missions: same client + same creation stamp and author = the same mission, whatever
+            # its id (an earlier merge may have renamed it); otherwise a new one.
+            mission_map: dict[str, str] = {}
+            new_missions: set[str] = set()
+            for m in sorted(data["missions"], key=lambda m: m["seq"]):
+                local = c.execute("SELECT id FROM missions WHERE client_id=? AND created_at=? AND created_by=?"
+                                  " ORDER BY seq", (cid, m["created_at"], m["created_by"])).fetchone()
+                if local is not None:
+                    mission_map[m["id"]] = local["id"]
+                    report["missions_existing"].append(local["id"])
+                    continue
+                seq = m["seq"]
+                if c.execute("SELECT 1 FROM missions WHERE client_id=? AND seq=?", (cid, seq)).fetchone():
+                    seq = c.execute("SELECT MAX(seq) + 1 FROM missions WHERE client_id=?", (cid,)).fetchone()[0]
+                mid = m["id"]
+                if c.execute("SELECT 1 FROM missions WHERE id=?", (mid,)).fetchone():
+                    mid = f"{cid}-m{seq}"
+                    while (c.execute("SELECT 1 FROM missions WHERE id=?", (mid,)).fetchone()
+                           or c.execute("SELECT 1 FROM missions WHERE client_id=? AND seq=?", (cid, seq)).fetchone()):
+                        seq += 1
+                        mid = f"{cid}-m{seq}"
+                c.execute("INSERT INTO missions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                          (mid, cid, seq, m["type"], m["audit_type"], m["audit_date"], m["referential_id"],
+                           int(m["referential_auto"]), m["label"], m["created_at"], m["created_by"]))
+                mission_map[m["id"]] = mid
+                new_missions.add(mid)
+                report["missions_added"].append(mid)
+                if mid != m["id"]:
+                    report["missions_renamed"][m["id"]] = mid
+
+            for a in data["answers"]:
+                mid = mission_map[a["mission_id"]]
+                values = {**a, "mission_id": mid}
+                local = None
+                if mid not in new_missions:
+                    local = c.execute("SELECT * FROM answers WHERE mission_id=? AND indicator_id=?",
+                                      (mid, a["indicator_id"])).fetchone()
+                if local is None:
+                    c.execute(
+                        f"INSERT INTO answers ({','.join(self._ANSWER_COLS)}) VALUES ({','.join('?' * 10)})",
+                        [_dump(values[k]) if k in ("responses", "checklist") else values[k]
+                         for k in self._ANSWER_COLS])
+                    report["answers_added"] += 1
+                    continue
+                mine = self._answer(local).model_dump(mode="json", include=set(Answer.ANSWER_FIELDS))
+                theirs = {k: a[k] for k in Answer.ANSWER_FIELDS}
+                if mine == theirs:
+                    report["answers_identical"] += 1
+                    continue
+                conflict = {"kind": "answer", "mission_id": mid, "indicator_id": a["indicator_id"],
+                            "local": mine | {"updated_by": local["updated_by"], "updated_at": local["updated_at"]},
+                            "incoming": theirs | {"updated_by": a["updated_by"], "updated_at": a["updated_at"]}}
+                report["conflicts"].append(conflict)
+                self._record(c, mid, "import", a["indicator_id"], a["indicator_id"], "conflit",
+                             conflict["local"], conflict["incoming"], stamp)
+
+            evidence_map: dict[str, str] = {}
+            for e in data["evidence"]:
+                mid = mission_map[e["mission_id"]]
+                if mid not in new_missions:
+                    dup = c.execute(
+                        "SELECT id FROM evidence WHERE mission_id=? AND indicator_id=? AND label=? AND location=?"
+                        " AND represents_date IS ? AND owner=? AND created_at=? AND created_by=?",
+                        (mid, e["indicator_id"], e["label"], e["location"], e["represents_date"], e["owner"],
+                         e["created_at"], e["created_by"])).fetchone()
+                    if dup is not None:
+                        evidence_map[str(e["id"])] = str(dup["id"])
+                        report["evidence_existing"] += 1
+                        continue
+                new_id = self._insert_keeping_id(c, "evidence", self._EVIDENCE_COLS,
+                                                 {**e, "mission_id": mid, "removed": int(e["removed"])})
+                evidence_map[str(e["id"])] = str(new_id)
+                report["evidence_added"] += 1
+
+            action_map: dict[str, str] = {}
+            for act in data["actions"]:
+                mid = mission_map[act["mission_id"]]
+                if mid not in new_missions:
+                    same = c.execute(
+                        "SELECT * FROM actions WHERE mission_id=? AND indicator_id=? AND title=? AND detail=?",
+                        (mid, act["indicator_id"], act["title"], act["detail"])).fetchone()
+                    if same is not None:
+                        action_map[str(act["id"])] = str(same["id"])
+                        mine = {k: same[k] for k in Action.EDITABLE}
+                        theirs = {k: act[k] for k in Action.EDITABLE}
+                        if mine == theirs:
+                            report["actions_existing"] += 1
+                        else:
+                            conflict = {"kind": "action", "mission_id": mid, "indicator_id": act["indicator_id"],
+                                        "local": mine, "incoming": theirs}
+                            report["conflicts"].append(conflict)
+                            self._record(c, mid, "import", str(same["id"]), act["indicator_id"], "conflit",
+                                         mine, theirs, stamp)
+                        continue
+                new_id = self._insert_keeping_id(c, "actions", self._ACTION_COLS, {**act, "mission_id": mid})
+                action_map[str(act["id"])] = str(new_id)
+                report["actions_added"] += 1
+
+            for h in data["history"]:
+                if h["mission_id"] == "":
+                    mid = ""
+                elif h["mission_id"] in mission_map:
+                    mid = mission_map[h["mission_id"]]
+                else:
+                    continue
+                key = h["entity_key"]
+                before, after = h["before"], h["after"]
+                id_map = {"evidence": evidence_map, "action": action_map}.get(h["entity"])
+                if id_map is not None and key in id_map:
+                    key = id_map[key]
+                    before, after = (_with_id(v, int(key)) for v in (before, after))
+                values = {**h, "mission_id": mid, "entity_key": key,
+                          "before": None if before is None else _dump(before),
+                          "after": None if after is None else _dump(after)}
+                params = [values[k] for k in self._HISTORY_COLS]
+                if c.execute(
+                    "SELECT 1 FROM history WHERE mission_id=? AND entity=? AND entity_key=? AND indicator_id IS ?"
+                    " AND field=? AND before IS ? AND after IS ? AND actor=? AND at=?", params,
+                ).fetchone():
+                    continue
+                c.execute(f"INSERT INTO history ({','.join(self._HISTORY_COLS)}) VALUES ({','.join('?' * 9)})",
+                          params)
+                report["history_added"] += 1
+        return report
+
+    @staticmethod
+    def _insert_keeping_id(c: sqlite3.Connection, table: str, cols: tuple[str, ...],
+                           values: dict[str, Any]) -> int:
+        """Insert a row under its original id when that id is free, under a new one otherwise."""
+        if not c.execute(f"SELECT 1 FROM {table} WHERE id=?", (values["id"],)).fetchone():
+            c.execute(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+                      [values[k] for k in cols])
+            return int(values["id"])
+        rest = cols[1:]
+        cur = c.execute(f"INSERT INTO {table} ({','.join(rest)}) VALUES ({','.join('?' * len(rest))})",
+                        [values[k] for k in rest])
+        return int(cur.lastrowid or 0)
+
+    def integrity_check(self) -> list[str]:
+        """``PRAGMA integrity_check``: an empty list when the database file is sound."""
+        rows = [r[0] for r in self._conn.execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
+
+def _with_id(value: Any, new_id: int) -> Any:
+    """A history snapshot of an evidence item or an action, renumbered after an import."""
+    if isinstance(value, dict) and "id" in value:
+        return {**value, "id": new_id}
+    return value
 
 
 # -- back-end registry --------------------------------------------------------------------

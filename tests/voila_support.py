@@ -1,0 +1,179 @@
+"""Start and stop a Voilà server for end-to-end tests (reusable for other Voilà apps).
+
+The command line comes from :mod:`workbench.interview.launch`, so the tests serve the notebook
+exactly as ``workbench interview`` does (sources stripped, no tracebacks, no overrides).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.interview.launch import HOST, voila_command, voila_env
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class VoilaServer:
+    process: subprocess.Popen
+    port: int
+    log_path: Path
+    leftovers: list[int] = field(default_factory=list)
+    """Processes still alive after the server stopped (killed by :func:`stop`)."""
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float, log_path: Path) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"Voilà s'est arrêté (code {process.returncode}) avant d'être prêt :\n"
+                + log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+            )
+        try:
+            # Any HTTP answer means the server listens; a path that is not the notebook does not
+            # start a kernel (the page itself would).
+            with urllib.request.urlopen(url + "voila/ready-probe", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, OSError) as exc:
+            last = exc
+        time.sleep(0.2)
+    raise RuntimeError(f"Voilà ne répond pas sur {url} après {timeout:.0f} s ({last}).")
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ids started (directly or not) by ``pid``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> list[int]:
+    """Stop the server, then any kernel it left behind (each by its own id).
+
+    Returns the ids of the processes that had to be killed after the server stopped.
+    """
+    if process.poll() is not None:
+        return []
+    kids = descendants(process.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
+    leftovers = [pid for pid in kids if _alive(pid)]
+    for pid in leftovers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return leftovers
+
+
+@contextlib.contextmanager
+def serve_voila(notebook: Path, *, env: dict[str, str], log_dir: Path, timeout: float = 60) -> Iterator[VoilaServer]:
+    """Serve one notebook on a free loopback port; always stopped on exit."""
+    port = free_port()
+    log_path = log_dir / f"voila-{port}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            voila_command(notebook, port=port), env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    server = VoilaServer(process, port, log_path)
+    try:
+        wait_http(server.url, process, timeout, log_path)
+        yield server
+    finally:
+        server.leftovers = stop(process)
+
+
+def interview_env(workspace: Path, client: str, mission: str | None) -> dict[str, str]:
+    env = voila_env(workspace, client, mission)
+    env.pop("WORKBENCH_DEBUG", None)
+    return env
+
+
+# -- fixture data shared by the interview tests ------------------------------------------------
+
+def make_profile(client_id: str = "cfa-horizon", **overrides):
+    """A CFA that prepares certifications in alternance, with subcontracting: all 33 indicators apply."""
+    from workbench.profile import ClientProfile
+
+    data = {
+        "id": client_id,
+        "name": "CFA Horizon",
+        "categories": ["CFA"],
+        "conditions": ["certifying", "alternance", "work_periods", "subcontracting"],
+    }
+    data.update(overrides)
+    return ClientProfile.model_validate(data)
+
+
+def seed_mission(workspace, profile=None, *, audit_date=None, mission_type=None):
+    """Create the client (if needed) and a mission through the real store; return the mission."""
+    import datetime as dt
+
+    from workbench.vocab import MissionType
+
+    profile = profile or make_profile()
+    if not workspace.store.client_exists(profile.id):
+        workspace.store.create_client(profile)
+    return workspace.new_mission(
+        profile.id,
+        mission_type=mission_type or MissionType.PRE_AUDIT,
+        audit_date=audit_date or dt.date(2026, 12, 15),
+    )
