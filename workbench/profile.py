@@ -27,7 +27,7 @@ def validate_client_id(raw: str) -> str:
     Anything else (a path, ``..``, spaces, accents, slashes) is refused, because the id is used
     in file names under ``reports/`` and in URLs of the client's dashboard.
     """
-    if not isinstance(raw, str) or not SLUG_RE.match(raw) or "--" in raw:
+    if not isinstance(raw, str) or not SLUG_RE.fullmatch(raw) or "--" in raw:
         shown = raw if isinstance(raw, str) else repr(raw)
         raise UsageError(
             f"identifiant client invalide : « {shown} ». Utilisez uniquement des minuscules "

@@ -73,7 +73,7 @@ class Template(_M):
 
 
 def _check_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise UsageError(
             f"nom de modèle invalide : « {name} » (minuscules, chiffres et tirets uniquement, "
             "sans chemin ; voir « workbench client templates »)."
@@ -85,7 +85,7 @@ def template_names(directory: Path | None = None) -> list[str]:
     directory = directory or TEMPLATES_DIR
     if not directory.is_dir():
         return []
-    return sorted(p.stem for p in directory.glob("*.yaml") if _NAME_RE.match(p.stem))
+    return sorted(p.stem for p in directory.glob("*.yaml") if _NAME_RE.fullmatch(p.stem))
 
 
 def _error(path: Path, text: str, field: str | None = None) -> ProfileError:

@@ -1,0 +1,268 @@
+"""``workbench client new|list|show|export|import|templates``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from workbench.applicability import evaluate
+from workbench.bundle import SUFFIX, export_client, import_bundle
+from workbench.cli.common import fr_date, print_json, print_table
+from workbench.profile import ClientProfile, validate_client_id
+from workbench.referentiel import Library
+from workbench.store import Store
+from workbench.templates import list_templates, load_template, profile_from_template
+from workbench.vocab import Verdict
+from workbench.workspace import Workspace
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("client", help="gérer les clients : profils, modèles, paquets d'échange")
+    csub = p.add_subparsers(dest="client_command", metavar="SOUS-COMMANDE", parser_class=type(p))
+    csub.required = True
+
+    np_ = csub.add_parser("new", parents=[parent], help="créer un client à partir d'un modèle")
+    np_.add_argument("id", metavar="ID", help="identifiant du client (minuscules, chiffres, tirets)")
+    np_.add_argument("--template", required=True, metavar="MODÈLE",
+                     help="modèle de départ (voir « workbench client templates »)")
+    np_.add_argument("--name", metavar="RAISON_SOCIALE", help="raison sociale")
+    np_.add_argument("--siret", metavar="SIRET", help="SIRET (14 chiffres)")
+    np_.add_argument("--nda", metavar="NDA", help="numéro de déclaration d'activité (11 chiffres)")
+    np_.add_argument("--consultant", metavar="NOM", help="consultant en charge")
+    np_.add_argument("--json", action="store_true", help="sortie JSON")
+    np_.set_defaults(func=cmd_new)
+
+    lp = csub.add_parser("list", parents=[parent], help="clients de l'espace de travail")
+    lp.add_argument("--json", action="store_true", help="sortie JSON")
+    lp.set_defaults(func=cmd_list)
+
+    sp = csub.add_parser("show", parents=[parent], help="profil, périmètre, indicateurs applicables, missions")
+    sp.add_argument("id", metavar="ID", help="identifiant du client")
+    sp.add_argument("--json", action="store_true", help="sortie JSON")
+    sp.set_defaults(func=cmd_show)
+
+    ep = csub.add_parser("export", parents=[parent], help="exporter un client dans un seul fichier")
+    ep.add_argument("id", metavar="ID", help="identifiant du client")
+    ep.add_argument("-o", "--output", required=True, metavar="FICHIER",
+                    help=f"fichier à créer (ex. : client{SUFFIX})")
+    ep.add_argument("--force", action="store_true", help="remplacer le fichier s'il existe déjà")
+    ep.set_defaults(func=cmd_export)
+
+    ip = csub.add_parser("import", parents=[parent], help="importer un paquet client")
+    ip.add_argument("file", metavar="FICHIER", help="paquet créé par « workbench client export »")
+    ip.add_argument("--merge", action="store_true",
+                    help="fusionner avec un client existant (ajoute ce qui manque, n'écrase rien)")
+    ip.add_argument("--json", action="store_true", help="rapport au format JSON")
+    ip.set_defaults(func=cmd_import)
+
+    tp = csub.add_parser("templates", parents=[parent], help="modèles de clients disponibles")
+    tp.add_argument("--json", action="store_true", help="sortie JSON")
+    tp.set_defaults(func=cmd_templates)
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace.open(getattr(args, "workspace", None))
+
+
+def _applicability_summary(profile: ClientProfile, library: Library, today: dt.date) -> list[dict[str, Any]]:
+    rows = []
+    for ref in library.versions:
+        results = evaluate(ref, profile.scope())
+        rows.append({
+            "referential": ref.id,
+            "title": f"{ref.id} — {ref.version}",
+            "status": ref.status.value,
+            "in_force_today": ref.in_force_on(today),
+            "applicable": sum(r.applicable for r in results),
+            "total": len(results),
+            "new_entrant_adapted": sum(r.new_entrant_adapted for r in results),
+        })
+    return rows
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    client_id = validate_client_id(args.id)
+    template = load_template(args.template)
+    profile = profile_from_template(
+        template, client_id, args.name or client_id, siret=args.siret, nda=args.nda, consultant=args.consultant,
+    )
+    remaining = template.remaining(profile)
+    if not args.name:
+        remaining.insert(0, f"raison sociale (provisoirement « {client_id} »)")
+    with _workspace(args) as ws:
+        ws.store.create_client(profile)
+        today = dt.date.today()
+        summary = _applicability_summary(profile, ws.library, today)
+    if args.json:
+        print_json({"profile": profile.model_dump(mode="json"), "template": template.name,
+                    "remaining": remaining, "to_check": template.to_complete, "applicability": summary})
+        return 0
+    print(f"Client « {client_id} » créé à partir du modèle « {template.title} » ({template.name}).")
+    print(profile.scope().describe())
+    for row in summary:
+        if row["in_force_today"]:
+            print(f"Indicateurs applicables ({row['title']}, en vigueur aujourd'hui) : "
+                  f"{row['applicable']} sur {row['total']}")
+    if remaining:
+        print("\nReste à renseigner :")
+        for item in remaining:
+            print(f"  - {item}")
+    if template.to_complete:
+        print("\nÀ vérifier pour ce type d'organisme :")
+        for item in template.to_complete:
+            print(f"  - {item}")
+    print(f"\nÉtape suivante : workbench mission new {client_id} --type pre_audit --audit-date AAAA-MM-JJ")
+    return 0
+
+
+def _answered(store: Store, mission_id: str) -> int:
+    return sum(a.verdict != Verdict.NON_EVALUE for a in store.list_answers(mission_id).values())
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _workspace(args) as ws:
+        clients = ws.store.list_clients()
+        missions = ws.store.list_missions()
+    count = {c.id: 0 for c in clients}
+    for m in missions:
+        count[m.client_id] = count.get(m.client_id, 0) + 1
+    rows = [
+        {"id": c.id, "name": c.name, "categories": [x.value for x in c.categories],
+         "conditions": [x.value for x in c.conditions], "new_entrant": c.new_entrant.all_categories,
+         "certified": c.certification.certified, "template": c.template, "consultant": c.consultant,
+         "missions": count.get(c.id, 0)}
+        for c in clients
+    ]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("Aucun client dans cet espace de travail. Créez-en un : "
+              "workbench client new ID --template MODÈLE (modèles : workbench client templates)")
+        return 0
+    print_table(
+        ["Identifiant", "Raison sociale", "Catégories", "Modèle", "Missions", "Consultant"],
+        [[r["id"], r["name"], ", ".join(r["categories"]), r["template"] or "—", r["missions"],
+          r["consultant"] or "—"] for r in rows],
+    )
+    return 0
+
+
+def _print_profile(p: ClientProfile) -> None:
+    print(f"{p.name}  [{p.id}]")
+    print(f"  SIRET : {p.siret or '—'}    NDA : {p.nda or '—'}")
+    print(f"  Adresse : {p.address.one_line() if p.address else '—'}")
+    if p.contact:
+        extra = ", ".join(x for x in (p.contact.role, p.contact.email, p.contact.phone) if x)
+        print(f"  Contact : {p.contact.name}" + (f" ({extra})" if extra else ""))
+    else:
+        print("  Contact : —")
+    print(f"  Catégories : {', '.join(f'{c.value} ({c.label})' for c in p.categories)}")
+    print(f"  Situations : {'; '.join(c.label for c in p.conditions) or 'aucune'}")
+    if p.new_entrant.all_categories:
+        print("  Nouvel entrant : oui (première année d'activité, toutes catégories)")
+    elif p.new_entrant.categories:
+        print(f"  Nouvel entrant pour : {', '.join(c.value for c in p.new_entrant.categories)}")
+    else:
+        print("  Nouvel entrant : non")
+    cert = p.certification
+    if cert.certified:
+        window = cert.surveillance_window()
+        print(f"  Certifié : oui, par {cert.certifier or '—'}, certificat du {fr_date(cert.certificate_date)}"
+              f" (échéance {fr_date(cert.expiry())})")
+        if window:
+            print(f"  Fenêtre de l'audit de surveillance : du {fr_date(window[0])} au {fr_date(window[1])}")
+    else:
+        print("  Certifié : non")
+    print(f"  Chiffre d'affaires : {p.revenue_band.label if p.revenue_band else '—'}")
+    if p.funding:
+        f = p.funding
+        print(f"  Financements : CPF {f.cpf:g} %, OPCO {f.opco:g} %, France Travail {f.france_travail:g} %, "
+              f"Région {f.region:g} %, ventes directes {f.direct:g} %")
+    print(f"  Formateurs : {p.trainers if p.trainers is not None else '—'}    "
+          f"Salariés : {p.employees if p.employees is not None else '—'}")
+    print(f"  Consultant en charge : {p.consultant or '—'}")
+    if p.sites:
+        print(f"  Sites ({len(p.sites)}) :")
+        for s in p.sites:
+            central = " — fonction centrale" if s.central_function else ""
+            print(f"    - {s.name} : {s.address.one_line()} ({s.permanent_staff} permanent(s)){central}")
+    if p.template:
+        print(f"  Créé à partir du modèle : {p.template}")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    client_id = validate_client_id(args.id)
+    with _workspace(args) as ws:
+        profile = ws.store.get_client(client_id)
+        missions = ws.store.list_missions(client_id)
+        answered = {m.id: _answered(ws.store, m.id) for m in missions}
+        summary = _applicability_summary(profile, ws.library, dt.date.today())
+    if args.json:
+        print_json({
+            "profile": profile.model_dump(mode="json"),
+            "scope": profile.scope().describe(),
+            "missing": profile.missing_fields(),
+            "applicability": summary,
+            "missions": [m.model_dump(mode="json") | {"answered": answered[m.id]} for m in missions],
+        })
+        return 0
+    _print_profile(profile)
+    print(f"\nPérimètre : {profile.scope().describe()}")
+    print("Indicateurs applicables :")
+    for row in summary:
+        flag = " — en vigueur aujourd'hui" if row["in_force_today"] else ""
+        ne = f", dont {row['new_entrant_adapted']} aménagé(s) nouvel entrant" if row["new_entrant_adapted"] else ""
+        print(f"  {row['title']} : {row['applicable']} sur {row['total']}{ne}{flag}")
+    missing = profile.missing_fields()
+    if missing:
+        print(f"Reste à renseigner : {', '.join(missing)}")
+    print()
+    if not missions:
+        print(f"Aucune mission. Créez-en une : workbench mission new {client_id} --type pre_audit "
+              "--audit-date AAAA-MM-JJ")
+        return 0
+    print("Missions :")
+    print_table(
+        ["Mission", "Type", "Audit visé", "Date", "Référentiel", "Réponses"],
+        [[m.id, m.type.label, m.audit_type.label, fr_date(m.audit_date),
+          m.referential_id + ("" if m.referential_auto else " (choisi)"), answered[m.id]] for m in missions],
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    client_id = validate_client_id(args.id)
+    with _workspace(args) as ws:
+        ws.store.get_client(client_id)  # unknown client: clear message before touching the disk
+        written = export_client(ws.store, client_id, args.output, overwrite=args.force)
+        missions = ws.store.list_missions(client_id)
+    print(f"Client « {client_id} » exporté dans {written} ({len(missions)} mission(s)).")
+    print(f"Pour l'importer ailleurs : workbench client import {written}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _workspace(args) as ws:
+        report = import_bundle(ws.store, args.file, merge=args.merge, library=ws.library)
+    if args.json:
+        print_json(report.to_dict())
+        return 0
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    templates = list_templates()
+    if args.json:
+        print_json([t.model_dump(mode="json") for t in templates])
+        return 0
+    for t in templates:
+        scope = profile_from_template(t, "modele", t.title).scope()
+        print(f"{t.name} — {t.title}")
+        print(f"    {scope.describe()}")
+        print(f"    {' '.join(t.description.split())}")
+    print("\nCréer un client : workbench client new ID --template MODÈLE --name \"Raison sociale\"")
+    return 0

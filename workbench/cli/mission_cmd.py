@@ -1,0 +1,175 @@
+"""``workbench mission new|list|history``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from workbench.cli.common import fr_date, parse_date, print_json, print_table
+from workbench.errors import ReferentialError, UsageError
+from workbench.profile import validate_client_id
+from workbench.referentiel import Referential
+from workbench.store import HistoryEntry, Mission
+from workbench.vocab import AuditType, MissionType, Verdict, parse_enum
+from workbench.workspace import Workspace
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("mission", help="missions d'un client (pré-audit, audit à blanc, préparations)")
+    msub = p.add_subparsers(dest="mission_command", metavar="SOUS-COMMANDE", parser_class=type(p))
+    msub.required = True
+
+    np_ = msub.add_parser("new", parents=[parent], help="créer une mission pour un client")
+    np_.add_argument("client", metavar="CLIENT", help="identifiant du client")
+    np_.add_argument("--type", dest="mission_type", required=True, metavar="TYPE",
+                     help="pre_audit, audit_blanc, prep_surveillance ou prep_renouvellement")
+    np_.add_argument("--audit-date", required=True, metavar="AAAA-MM-JJ", help="date prévue de l'audit visé")
+    np_.add_argument("--audit-type", metavar="TYPE",
+                     help="initial, surveillance ou renouvellement (défaut : déduit du type de mission et du profil)")
+    np_.add_argument("--version", dest="version_id", metavar="ID",
+                     help="version du référentiel (défaut : celle en vigueur à la date de l'audit)")
+    np_.add_argument("--label", metavar="LIBELLÉ", help="libellé libre de la mission")
+    np_.add_argument("--json", action="store_true", help="sortie JSON")
+    np_.set_defaults(func=cmd_new)
+
+    lp = msub.add_parser("list", parents=[parent], help="missions (d'un client ou de tous)")
+    lp.add_argument("client", metavar="CLIENT", nargs="?", help="identifiant du client (défaut : tous)")
+    lp.add_argument("--json", action="store_true", help="sortie JSON")
+    lp.set_defaults(func=cmd_list)
+
+    hp = msub.add_parser("history", parents=[parent], help="historique des modifications d'une mission")
+    hp.add_argument("mission", metavar="MISSION", help="identifiant de la mission (ex. : formapro-lyon-m1)")
+    hp.add_argument("--indicator", metavar="N", help="numéro de l'indicateur (ou identifiant complet)")
+    hp.add_argument("--json", action="store_true", help="sortie JSON")
+    hp.set_defaults(func=cmd_history)
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace.open(getattr(args, "workspace", None))
+
+
+def _mission_dict(m: Mission) -> dict[str, Any]:
+    return m.model_dump(mode="json")
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    client_id = validate_client_id(args.client)
+    mission_type = MissionType(parse_enum(MissionType, args.mission_type, "type de mission"))
+    audit_type = (AuditType(parse_enum(AuditType, args.audit_type, "type d'audit"))
+                  if args.audit_type else None)
+    audit_date = parse_date(args.audit_date, "date d'audit")
+    with _workspace(args) as ws:
+        if args.version_id:
+            ws.library.get(args.version_id)  # unknown version: clear message listing the known ones
+        mission = ws.new_mission(client_id, mission_type=mission_type, audit_date=audit_date,
+                                 audit_type=audit_type, referential_id=args.version_id, label=args.label)
+        ref = ws.library.get(mission.referential_id)
+        in_force = ws.library.for_date(audit_date)
+        applicable = sum(a.applicable for a in ws.applicability(mission.id))
+    if args.json:
+        print_json(_mission_dict(mission) | {"referential_in_force": in_force.id, "applicable": applicable})
+        return 0
+    print(f"Mission « {mission.id} » créée pour le client « {client_id} » : {mission.type.label}, "
+          f"{mission.audit_type.label.lower()} prévu le {fr_date(mission.audit_date)}.")
+    if mission.label:
+        print(f"Libellé : {mission.label}")
+    print(f"Référentiel : {ref.label} [{ref.id}]")
+    if mission.referential_auto:
+        print(f"  choisi automatiquement : version en vigueur le {fr_date(audit_date)}.")
+    else:
+        print(f"  choisi manuellement (--version) ; la version en vigueur le {fr_date(audit_date)} "
+              f"est {in_force.id}.")
+    if ref.status.value == "provisional":
+        note = f" : {ref.status_note}" if ref.status_note else ""
+        print(f"  Attention, référentiel {ref.status.label}{note}")
+    print(f"Indicateurs applicables à ce client : {applicable} sur {len(ref.indicators)}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    client_id = validate_client_id(args.client) if args.client else None
+    with _workspace(args) as ws:
+        if client_id:
+            ws.store.get_client(client_id)  # unknown client: clear message
+        missions = ws.store.list_missions(client_id)
+    if args.json:
+        print_json([_mission_dict(m) for m in missions])
+        return 0
+    if not missions:
+        who = f"le client « {client_id} »" if client_id else "cet espace de travail"
+        print(f"Aucune mission pour {who}.")
+        return 0
+    print_table(
+        ["Mission", "Client", "Type", "Audit visé", "Date", "Référentiel", "Choix", "Libellé"],
+        [[m.id, m.client_id, m.type.label, m.audit_type.label, fr_date(m.audit_date), m.referential_id,
+          "auto" if m.referential_auto else "manuel", m.label or ""] for m in missions],
+    )
+    return 0
+
+
+ENTITY_LABELS = {"answer": "réponse", "evidence": "preuve", "action": "action", "import": "import",
+                 "client": "profil"}
+FIELD_LABELS = {
+    "verdict": "verdict", "notes": "notes", "na_justification": "justification non applicable",
+    "responses": "réponses aux questions", "checklist": "preuves vérifiées", "respondent": "répondant",
+    "evidence": "élément de preuve", "action": "action", "conflit": "conflit à l'import",
+    "title": "intitulé", "detail": "détail", "priority": "priorité", "owner": "responsable",
+    "status": "statut", "due_date": "échéance", "comment": "commentaire", "profile": "profil",
+}
+
+
+def _indicator_filter(raw: str, ref: Referential) -> str:
+    raw = raw.strip()
+    try:
+        return ref.indicator(int(raw)).id if raw.isdigit() else ref.by_id(raw).id
+    except ReferentialError:
+        raise UsageError(
+            f"indicateur invalide : « {raw} » (numéro de 1 à {len(ref.indicators)} ou identifiant "
+            f"comme {ref.indicators[0].id})."
+        ) from None
+
+
+def _show(value: Any, field: str) -> str:
+    if value is None or value == "":
+        return "—"
+    if field == "verdict" and isinstance(value, str):
+        try:
+            return Verdict(value).label
+        except ValueError:
+            return value
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _number(indicator_id: str | None) -> str:
+    if not indicator_id:
+        return ""
+    tail = indicator_id.rsplit(":", 1)[-1]
+    return str(int(tail)) if tail.isdigit() else indicator_id
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    with _workspace(args) as ws:
+        mission = ws.store.get_mission(args.mission)
+        indicator = None
+        if args.indicator:
+            indicator = _indicator_filter(args.indicator, ws.library.get(mission.referential_id))
+        entries: list[HistoryEntry] = ws.store.history(mission.id, indicator)
+    if args.json:
+        print_json([e.model_dump(mode="json") for e in entries])
+        return 0
+    scope = f", indicateur {_number(indicator)}" if indicator else ""
+    if not entries:
+        print(f"Aucune modification enregistrée pour la mission « {mission.id} »{scope}.")
+        return 0
+    print(f"Historique de la mission « {mission.id} »{scope} : {len(entries)} modification(s)")
+    print_table(
+        ["Quand", "Qui", "Ind.", "Objet", "Champ", "Avant", "Après"],
+        [[e.at.astimezone().strftime("%d/%m/%Y %H:%M:%S"), e.actor, _number(e.indicator_id),
+          ENTITY_LABELS.get(e.entity, e.entity), FIELD_LABELS.get(e.field, e.field),
+          _show(e.before, e.field), _show(e.after, e.field)] for e in entries],
+        max_width=50,
+    )
+    return 0
