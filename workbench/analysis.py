@@ -1,0 +1,83 @@
+"""Glue between the workspace and the pure gap analysis: load a mission's data, analyse it.
+
+Everything that reads the store lives here, so :mod:`workbench.gaps` stays pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from workbench.actions import PlanResult, RemediationSet, generate_plan, load_remediation
+from workbench.applicability import IndicatorApplicability, evaluate
+from workbench.gaps import GapAnalysis, PreviousMission, analyze
+from workbench.profile import ClientProfile
+from workbench.referentiel import Referential
+from workbench.store import Action, Answer, Evidence, Mission, Store
+from workbench.vocab import Verdict
+from workbench.workspace import Workspace
+
+
+def previous_mission(store: Store, mission: Mission) -> Mission | None:
+    """The client's latest mission before this one (by audit date, then creation time)."""
+    earlier = [m for m in store.list_missions(mission.client_id) if m.id != mission.id
+               and (m.audit_date, m.created_at) < (mission.audit_date, mission.created_at)]
+    return earlier[-1] if earlier else None
+
+
+def previous_for(ws: Workspace, mission: Mission, profile: ClientProfile) -> PreviousMission | None:
+    prev = previous_mission(ws.store, mission)
+    if prev is None:
+        return None
+    ref = ws.library.get(prev.referential_id)
+    answers = ws.store.list_answers(prev.id)
+    verdicts: dict[int, Verdict] = {}
+    for app in evaluate(ref, profile.scope()):
+        if app.applicable:
+            ans = answers.get(app.indicator.id)
+            verdicts[app.indicator.number] = ans.verdict if ans else Verdict.NON_EVALUE
+    return PreviousMission(prev.id, prev.audit_date, prev.referential_id, verdicts, prev.label)
+
+
+@dataclass(frozen=True)
+class MissionData:
+    """Everything read from the store for one mission, and its analysis."""
+
+    mission: Mission
+    profile: ClientProfile
+    referential: Referential
+    remediation: RemediationSet
+    applicability: tuple[IndicatorApplicability, ...]
+    answers: dict[str, Answer]
+    evidence: tuple[Evidence, ...]
+    actions: tuple[Action, ...]
+    previous: PreviousMission | None
+    analysis: GapAnalysis
+
+
+def load_mission(ws: Workspace, client_id: str, mission_id: str | None = None) -> MissionData:
+    mission = ws.resolve_mission(client_id, mission_id)
+    profile = ws.store.get_client(mission.client_id)
+    ref = ws.library.get(mission.referential_id)
+    remediation = load_remediation(ref)
+    scope = profile.scope()
+    applicability = tuple(evaluate(ref, scope))
+    answers = ws.store.list_answers(mission.id)
+    evidence = tuple(ws.store.list_evidence(mission.id))
+    previous = previous_for(ws, mission, profile)
+    analysis = analyze(
+        applicability, answers, evidence,
+        audit_date=mission.audit_date, audit_type=mission.audit_type, previous=previous,
+        evidence_max_age=remediation.evidence_max_age,
+        former_new_entrant=scope.new_entrant or bool(scope.new_entrant_categories),
+    )
+    return MissionData(mission, profile, ref, remediation, applicability, answers, evidence,
+                       tuple(ws.store.list_actions(mission.id)), previous, analysis)
+
+
+def update_plan(ws: Workspace, client_id: str, mission_id: str | None = None,
+                *, today: dt.date | None = None) -> tuple[MissionData, PlanResult]:
+    """Generate the missing actions of a mission's plan; returns the refreshed data and what changed."""
+    data = load_mission(ws, client_id, mission_id)
+    result = generate_plan(ws.store, data.mission.id, data.analysis, data.remediation, today=today)
+    return load_mission(ws, client_id, data.mission.id), result

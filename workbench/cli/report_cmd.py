@@ -1,0 +1,119 @@
+"""``workbench report CLIENT`` and ``workbench actions generate|list|export|import``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench.cli.common import fr_date, print_table
+from workbench.errors import UsageError
+from workbench.profile import validate_client_id
+from workbench.workspace import Workspace
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    rp = sub.add_parser("report", parents=[parent], help="générer le rapport client (HTML, PDF, Excel)")
+    rp.add_argument("client", metavar="CLIENT", help="identifiant du client")
+    rp.add_argument("--mission", metavar="ID", help="mission (défaut : la dernière du client)")
+    rp.add_argument("--formats", default="html,pdf,xlsx", metavar="html,pdf,xlsx",
+                    help="formats à produire, séparés par des virgules (défaut : html,pdf,xlsx)")
+    rp.set_defaults(func=cmd_report)
+
+    ap = sub.add_parser("actions", help="plan d'actions d'une mission")
+    asub = ap.add_subparsers(dest="actions_command", metavar="SOUS-COMMANDE", parser_class=type(ap))
+    asub.required = True
+
+    gp = asub.add_parser("generate", parents=[parent], help="ajouter au plan les actions des écarts (sans doublon)")
+    gp.add_argument("client", metavar="CLIENT")
+    gp.add_argument("--mission", metavar="ID")
+    gp.set_defaults(func=cmd_generate)
+
+    lp = asub.add_parser("list", parents=[parent], help="afficher le plan d'actions")
+    lp.add_argument("client", metavar="CLIENT")
+    lp.add_argument("--mission", metavar="ID")
+    lp.set_defaults(func=cmd_list)
+
+    ep = asub.add_parser("export", parents=[parent], help="exporter le plan d'actions en Excel")
+    ep.add_argument("client", metavar="CLIENT")
+    ep.add_argument("--mission", metavar="ID")
+    ep.add_argument("-o", "--output", required=True, metavar="FICHIER.xlsx", help="fichier Excel à écrire")
+    ep.set_defaults(func=cmd_export)
+
+    ip = asub.add_parser("import", parents=[parent], help="reprendre statuts et commentaires d'un fichier Excel")
+    ip.add_argument("client", metavar="CLIENT")
+    ip.add_argument("file", metavar="FICHIER.xlsx")
+    ip.add_argument("--mission", metavar="ID")
+    ip.set_defaults(func=cmd_import)
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    validate_client_id(args.client)
+    return Workspace.open(getattr(args, "workspace", None))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from workbench.reports import generate_report, parse_formats
+
+    formats = parse_formats(args.formats)
+    with _workspace(args) as ws:
+        result = generate_report(ws, args.client, args.mission, formats)
+    print(f"Rapport du client {result.client_id}, mission {result.mission_id} "
+          f"({str(round(result.seconds, 1)).replace('.', ',')} s) :")
+    print(f"  {result.plan.summary()}")
+    for name, path in result.paths.items():
+        print(f"  {name.upper():5} {path}")
+    print(f"  Notebook exécuté : {result.notebook}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from workbench.analysis import update_plan
+
+    with _workspace(args) as ws:
+        data, result = update_plan(ws, args.client, args.mission)
+    print(f"Mission {data.mission.id} : {result.summary()}")
+    for action in result.obsolete:
+        print(f"  À revoir (écart disparu) : action {action.id} — {action.title}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _workspace(args) as ws:
+        mission = ws.resolve_mission(args.client, args.mission)
+        actions = ws.store.list_actions(mission.id)
+        ref = ws.library.get(mission.referential_id)
+    numbers = {i.id: i.number for i in ref.indicators}
+    if not actions:
+        print(f"Mission {mission.id} : aucune action. Générez le plan : workbench actions generate {args.client}")
+        return 0
+    print_table(["ID", "Prio.", "Ind.", "Action", "Responsable", "Échéance", "Statut"],
+                [[a.id, a.priority, numbers.get(a.indicator_id, a.indicator_id), a.title, a.owner,
+                  fr_date(a.due_date), a.status.label] for a in actions])
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from workbench.excel import export_action_plan
+
+    output = Path(args.output)
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"le fichier de sortie doit avoir l'extension .xlsx : « {args.output} ».")
+    with _workspace(args) as ws:
+        mission = ws.resolve_mission(args.client, args.mission)
+        profile = ws.store.get_client(args.client)
+        path = export_action_plan(output, mission=mission, client_name=profile.name,
+                                  actions=ws.store.list_actions(mission.id),
+                                  referential=ws.library.get(mission.referential_id),
+                                  primary_color=ws.settings.branding.primary_color)
+    print(f"Plan d'actions de la mission {mission.id} exporté : {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from workbench.excel import import_action_plan
+
+    with _workspace(args) as ws:
+        mission = ws.resolve_mission(args.client, args.mission)
+        report = import_action_plan(ws.store, mission, Path(args.file))
+    print(report.text())
+    return 0
