@@ -71,9 +71,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path):
-    """A Playwright browser driving Debian's Chromium (never a downloaded build)."""
+    """A Playwright browser driving Debian's Chromium (never a downloaded build).
+
+    Module-scoped: Playwright's sync API keeps an asyncio loop marked as running while it is
+    open, which must not leak into unrelated tests of the same worker."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -20,7 +20,7 @@ def mission(workspace):
 
 @pytest.fixture
 def app(workspace, mission):
-    return InterviewApp(InterviewModel(workspace, mission.id))
+    return InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
 
 
 def stored(workspace, mission, number):
@@ -193,7 +193,7 @@ def test_evidence_add_and_remove_buttons(app, workspace, mission):
 
 def test_new_entrant_treatment_is_shown(workspace):
     m = seed_mission(workspace, make_profile("cfa-neuf", name="CFA Neuf", new_entrant={"all_categories": True}))
-    app = InterviewApp(InterviewModel(workspace, m.id))
+    app = InterviewApp(InterviewModel(workspace, m.id), text_delay=0)
     app.jump.value = 2
     card = texts(app.card)
     assert "Nouvel entrant" in card and "À montrer dès maintenant" in card
@@ -204,7 +204,7 @@ def test_new_entrant_treatment_is_shown(workspace):
 
 def test_non_applicable_indicator_is_shown_with_reason(workspace):
     m = seed_mission(workspace, make_profile("of-af", name="OF AF", categories=["AF"], conditions=[]))
-    app = InterviewApp(InterviewModel(workspace, m.id))
+    app = InterviewApp(InterviewModel(workspace, m.id), text_delay=0)
     app.jump.value = 14
     card = texts(app.card)
     assert "Non applicable :" in card and "CFA" in card
@@ -215,10 +215,10 @@ def test_non_applicable_indicator_is_shown_with_reason(workspace):
 
 
 def test_resume_after_reopening(workspace, mission):
-    app = InterviewApp(InterviewModel(workspace, mission.id))
+    app = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
     app.jump.value = 12
     app.notes.value = "Procédure harcèlement en cours de rédaction"
-    again = InterviewApp(InterviewModel(workspace, mission.id))
+    again = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
     assert again.model.current.number == 12
     assert again.notes.value == "Procédure harcèlement en cours de rédaction"
     assert json.loads(json.dumps(again.jump.value)) == 12
@@ -229,3 +229,25 @@ def test_history_records_each_text_change(app, workspace, mission):
     app.notes.value = "ab"
     notes = [h.after for h in workspace.store.history(mission.id, "rnq-2026:ind:01") if h.field == "notes"]
     assert notes == ["a", "ab"]
+
+
+def test_text_saver_debounces_inside_a_running_loop():
+    import asyncio
+
+    from workbench.interview.view import _TextSaver
+
+    saved: list[str] = []
+
+    async def typing() -> None:
+        saver = _TextSaver(saved.append, delay=0.05)
+        for text in ("P", "Pr", "Pro"):
+            saver(text)
+            await asyncio.sleep(0.01)
+        assert saved == []  # still typing: nothing written yet
+        await asyncio.sleep(0.15)
+        assert saved == ["Pro"]  # one save after the pause, with the last value
+        saver("Proc")
+        saver.flush()  # moving to another indicator flushes at once
+        assert saved == ["Pro", "Proc"]
+
+    asyncio.run(typing())

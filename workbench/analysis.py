@@ -13,20 +13,13 @@ from workbench.applicability import IndicatorApplicability, evaluate
 from workbench.gaps import GapAnalysis, PreviousMission, analyze
 from workbench.profile import ClientProfile
 from workbench.referentiel import Referential
-from workbench.store import Action, Answer, Evidence, Mission, Store
+from workbench.store import Action, Answer, Evidence, Mission
 from workbench.vocab import Verdict
 from workbench.workspace import Workspace
 
 
-def previous_mission(store: Store, mission: Mission) -> Mission | None:
-    """The client's latest mission before this one (by audit date, then creation time)."""
-    earlier = [m for m in store.list_missions(mission.client_id) if m.id != mission.id
-               and (m.audit_date, m.created_at) < (mission.audit_date, mission.created_at)]
-    return earlier[-1] if earlier else None
-
-
 def previous_for(ws: Workspace, mission: Mission, profile: ClientProfile) -> PreviousMission | None:
-    prev = previous_mission(ws.store, mission)
+    prev = ws.store.previous_mission(mission)
     if prev is None:
         return None
     ref = ws.library.get(prev.referential_id)

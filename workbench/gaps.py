@@ -262,16 +262,8 @@ class Projection:
 
 
 def wholly_deferred(indicator: Indicator) -> bool:
-    """True when a new entrant's initial audit checks nothing of this indicator.
-
-    The referential says so in ``new_entrant.at_initial`` ("Rien n'est exigé …") or leaves it empty
-    while deferring the indicator.
-    """
-    ne = indicator.new_entrant
-    if not ne.adapted:
-        return False
-    at_initial = (ne.at_initial or "").strip().lower()
-    return not at_initial or at_initial.startswith("rien")
+    """True when a new entrant's initial audit checks nothing of this indicator (referential data)."""
+    return indicator.new_entrant.adapted and indicator.new_entrant.deferred_entirely
 
 
 def _plural(n: int, one: str, many: str) -> str:

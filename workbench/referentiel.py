@@ -91,12 +91,16 @@ class NewEntrantRule(_Model):
     """What a new entrant must show at the initial audit."""
     deferred: str | None = None
     """What waits for the surveillance audit."""
+    deferred_entirely: bool = False
+    """Nothing of the indicator is checked at a new entrant's initial audit."""
     uncertain: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> NewEntrantRule:
         if self.adapted and not (self.at_initial or self.deferred):
             raise ValueError("un aménagement nouvel entrant doit dire ce qui est vérifié ou différé")
+        if self.deferred_entirely and not (self.adapted and self.deferred):
+            raise ValueError("« deferred_entirely » suppose un aménagement et ce qui est différé (deferred)")
         return self
 
 

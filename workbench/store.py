@@ -18,9 +18,9 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbench.errors import NotFoundError, StoreError
 from workbench.profile import ClientProfile, profile_from_data, validate_client_id
@@ -288,6 +288,29 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_FIELD_FR = {
+    "verdict": "verdict", "notes": "notes", "na_justification": "justification de non-applicabilité",
+    "responses": "réponses", "checklist": "preuves cochées", "respondent": "interlocuteur",
+    "title": "intitulé", "detail": "détail", "priority": "priorité", "owner": "responsable",
+    "status": "statut", "due_date": "échéance", "comment": "commentaire",
+}
+
+_M_T = TypeVar("_M_T", bound=BaseModel)
+
+
+def _validated(model: type[_M_T], data: dict[str, Any]) -> _M_T:
+    """Validate a merged record; a bad value becomes a French StoreError naming the field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first.get("loc") else "?"
+        raise StoreError(
+            f"Valeur refusée pour « {_FIELD_FR.get(field, field)} » : {first.get('input')!r} "
+            f"({first.get('msg', 'valeur invalide')}). Rien n'a été enregistré."
+        ) from None
+
+
 class SQLiteStore(Store):
     def __init__(self, path: str | Path, *, actor: str | None = None, create: bool = True) -> None:
         self.path = Path(path)
@@ -304,6 +327,8 @@ class SQLiteStore(Store):
             self._conn.execute("PRAGMA busy_timeout=30000")
             self._init_schema()
         except sqlite3.DatabaseError as exc:
+            with contextlib.suppress(Exception):
+                self._conn.close()
             raise StoreError(
                 f"Base de données illisible ou corrompue : {self.path} ({exc}). "
                 "Rien n'a été modifié ; restaurez une sauvegarde ou choisissez un autre espace de travail."
@@ -481,8 +506,8 @@ class SQLiteStore(Store):
             row = c.execute("SELECT * FROM answers WHERE mission_id=? AND indicator_id=?",
                             (mission_id, indicator_id)).fetchone()
             current = self._answer(row) if row else Answer(mission_id=mission_id, indicator_id=indicator_id)
-            updated = current.model_copy(update=changes)
-            updated = Answer.model_validate(updated.model_dump() | {"updated_at": stamp, "updated_by": self.actor})
+            updated = _validated(Answer, current.model_dump() | changes | {"updated_at": stamp,
+                                                                          "updated_by": self.actor})
             diffs = [(f, getattr(current, f), getattr(updated, f)) for f in Answer.ANSWER_FIELDS
                      if _jsonable(getattr(current, f)) != _jsonable(getattr(updated, f))]
             if not diffs:
@@ -585,8 +610,8 @@ class SQLiteStore(Store):
             if row is None:
                 raise NotFoundError(f"Action inconnue : {action_id}.")
             current = self._action(row)
-            updated = Action.model_validate(current.model_dump() | changes | {"updated_at": stamp,
-                                                                              "updated_by": self.actor})
+            updated = _validated(Action, current.model_dump() | changes | {"updated_at": stamp,
+                                                                          "updated_by": self.actor})
             diffs = [(f, getattr(current, f), getattr(updated, f)) for f in Action.EDITABLE
                      if _jsonable(getattr(current, f)) != _jsonable(getattr(updated, f))]
             if not diffs:

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from workbench.applicability import IndicatorApplicability, evaluate
-from workbench.errors import UsageError
+from workbench.errors import NotFoundError, UsageError
 from workbench.profile import ClientProfile, validate_client_id
 from workbench.referentiel import Library, Referential, default_library
 from workbench.settings import Settings, load_settings
@@ -44,8 +44,17 @@ class Workspace:
         self._library = library
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, actor: str | None = None) -> Workspace:
-        return cls(load_settings(path), actor=actor)
+    def open(cls, path: str | os.PathLike[str] | None = None, *, actor: str | None = None,
+             create: bool = True) -> Workspace:
+        """Open a workspace; with ``create=False`` a missing workspace folder is an error, so a
+        mistyped --workspace is reported instead of silently created."""
+        settings = load_settings(path)
+        if not create and settings.store_url is None and not settings.workspace.is_dir():
+            raise NotFoundError(
+                f"Espace de travail introuvable : {settings.workspace} n'existe pas. "
+                "Vérifiez --workspace ou WORKBENCH_WORKSPACE, ou créez un client : workbench client new …"
+            )
+        return cls(settings, actor=actor)
 
     @property
     def path(self) -> Path:

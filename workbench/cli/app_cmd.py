@@ -7,11 +7,10 @@ import signal
 import socket
 import subprocess
 
-from workbench.cli.common import settings_from
+from workbench.cli.common import open_workspace, settings_from
 from workbench.errors import UsageError, WorkbenchError
 from workbench.interview.launch import HOST, NOTEBOOK, voila_command, voila_env
 from workbench.profile import validate_client_id
-from workbench.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -40,7 +39,7 @@ def cmd_interview(args: argparse.Namespace) -> int:
     if not 1024 <= args.port <= 65535:
         raise UsageError(f"port invalide : {args.port} (entre 1024 et 65535).")
     settings = settings_from(args)
-    with Workspace(settings) as ws:
+    with open_workspace(args) as ws:
         mission = ws.resolve_mission(client, args.mission)
     if not _port_free(args.port):
         raise UsageError(f"le port {args.port} est déjà utilisé ; choisissez-en un autre avec --port.")

@@ -8,13 +8,12 @@ from typing import Any
 
 from workbench.applicability import evaluate
 from workbench.bundle import SUFFIX, export_client, import_bundle
-from workbench.cli.common import fr_date, print_json, print_table
+from workbench.cli.common import fr_date, open_workspace, print_json, print_table
 from workbench.profile import ClientProfile, validate_client_id
 from workbench.referentiel import Library
 from workbench.store import Store
 from workbench.templates import list_templates, load_template, profile_from_template
 from workbench.vocab import Verdict
-from workbench.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -61,9 +60,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     tp.set_defaults(func=cmd_templates)
 
 
-def _workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace.open(getattr(args, "workspace", None))
-
 
 def _applicability_summary(profile: ClientProfile, library: Library, today: dt.date) -> list[dict[str, Any]]:
     rows = []
@@ -90,7 +86,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     remaining = template.remaining(profile)
     if not args.name:
         remaining.insert(0, f"raison sociale (provisoirement « {client_id} »)")
-    with _workspace(args) as ws:
+    with open_workspace(args, create=True) as ws:
         ws.store.create_client(profile)
         today = dt.date.today()
         summary = _applicability_summary(profile, ws.library, today)
@@ -121,7 +117,7 @@ def _answered(store: Store, mission_id: str) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         clients = ws.store.list_clients()
         missions = ws.store.list_missions()
     count = {c.id: 0 for c in clients}
@@ -194,7 +190,7 @@ def _print_profile(p: ClientProfile) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     client_id = validate_client_id(args.id)
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         profile = ws.store.get_client(client_id)
         missions = ws.store.list_missions(client_id)
         answered = {m.id: _answered(ws.store, m.id) for m in missions}
@@ -234,7 +230,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     client_id = validate_client_id(args.id)
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         ws.store.get_client(client_id)  # unknown client: clear message before touching the disk
         written = export_client(ws.store, client_id, args.output, overwrite=args.force)
         missions = ws.store.list_missions(client_id)
@@ -244,7 +240,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with _workspace(args) as ws:
+    with open_workspace(args, create=True) as ws:
         report = import_bundle(ws.store, args.file, merge=args.merge, library=ws.library)
     if args.json:
         print_json(report.to_dict())

@@ -11,10 +11,19 @@ from collections.abc import Sequence
 from workbench.errors import UsageError
 from workbench.settings import Settings, load_settings
 from workbench.vocab import Category, Condition
+from workbench.workspace import Workspace
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     return load_settings(getattr(args, "workspace", None))
+
+
+def open_workspace(args: argparse.Namespace, *, create: bool = False) -> Workspace:
+    """The workspace named by --workspace / WORKBENCH_WORKSPACE / the current directory.
+
+    Only commands that add data (client new, client import, mission new) may create it.
+    """
+    return Workspace.open(getattr(args, "workspace", None), create=create)
 
 
 def parse_date(raw: str, what: str = "date") -> dt.date:

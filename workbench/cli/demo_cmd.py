@@ -6,7 +6,7 @@ import argparse
 import time
 
 from workbench.cli.common import print_table
-from workbench.demo import CLIENTS, build_demo
+from workbench.demo import build_demo
 from workbench.errors import UsageError
 from workbench.settings import resolve_workspace
 
@@ -50,10 +50,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from workbench.reports import generate_report
 
         print(f"\nGénération des rapports ({', '.join(formats)}) …")
-        for demo_client in CLIENTS:
-            result = generate_report(ws, demo_client.id, formats=formats)
+        for mission in missions:  # every mission: earlier ones show "ce qui change pour vous"
+            result = generate_report(ws, mission.client_id, mission.id, formats=formats)
             for fmt, out in result.paths.items():
-                print(f"  {demo_client.id:<26} {fmt:<5} {out}")
+                print(f"  {mission.id:<28} {fmt:<5} {out.relative_to(ws.path)}")
         print(f"\nDémonstration prête en {time.perf_counter() - started:.0f} s : "
               f"{len(rows)} clients, rapports dans {ws.settings.reports_dir}.")
     finally:

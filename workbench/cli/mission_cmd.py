@@ -6,13 +6,12 @@ import argparse
 import json
 from typing import Any
 
-from workbench.cli.common import fr_date, parse_date, print_json, print_table
+from workbench.cli.common import fr_date, open_workspace, parse_date, print_json, print_table
 from workbench.errors import ReferentialError, UsageError
 from workbench.profile import validate_client_id
 from workbench.referentiel import Referential
 from workbench.store import HistoryEntry, Mission
 from workbench.vocab import AuditType, MissionType, Verdict, parse_enum
-from workbench.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -45,9 +44,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     hp.set_defaults(func=cmd_history)
 
 
-def _workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace.open(getattr(args, "workspace", None))
-
 
 def _mission_dict(m: Mission) -> dict[str, Any]:
     return m.model_dump(mode="json")
@@ -59,7 +55,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     audit_type = (AuditType(parse_enum(AuditType, args.audit_type, "type d'audit"))
                   if args.audit_type else None)
     audit_date = parse_date(args.audit_date, "date d'audit")
-    with _workspace(args) as ws:
+    with open_workspace(args, create=True) as ws:
         if args.version_id:
             ws.library.get(args.version_id)  # unknown version: clear message listing the known ones
         mission = ws.new_mission(client_id, mission_type=mission_type, audit_date=audit_date,
@@ -89,7 +85,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     client_id = validate_client_id(args.client) if args.client else None
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         if client_id:
             ws.store.get_client(client_id)  # unknown client: clear message
         missions = ws.store.list_missions(client_id)
@@ -151,7 +147,7 @@ def _number(indicator_id: str | None) -> str:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         mission = ws.store.get_mission(args.mission)
         indicator = None
         if args.indicator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli.common import fr_date, print_table
+from workbench.cli.common import fr_date, open_workspace, print_table
 from workbench.errors import UsageError
 from workbench.profile import validate_client_id
 from workbench.workspace import Workspace
@@ -55,7 +55,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from workbench.reports import generate_report, parse_formats
 
     formats = parse_formats(args.formats)
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         result = generate_report(ws, args.client, args.mission, formats)
     print(f"Rapport du client {result.client_id}, mission {result.mission_id} "
           f"({str(round(result.seconds, 1)).replace('.', ',')} s) :")
@@ -69,7 +69,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from workbench.analysis import update_plan
 
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         data, result = update_plan(ws, args.client, args.mission)
     print(f"Mission {data.mission.id} : {result.summary()}")
     for action in result.obsolete:
@@ -78,7 +78,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         mission = ws.resolve_mission(args.client, args.mission)
         actions = ws.store.list_actions(mission.id)
         ref = ws.library.get(mission.referential_id)
@@ -98,7 +98,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"le fichier de sortie doit avoir l'extension .xlsx : « {args.output} ».")
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         mission = ws.resolve_mission(args.client, args.mission)
         profile = ws.store.get_client(args.client)
         path = export_action_plan(output, mission=mission, client_name=profile.name,
@@ -112,7 +112,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from workbench.excel import import_action_plan
 
-    with _workspace(args) as ws:
+    with open_workspace(args) as ws:
         mission = ws.resolve_mission(args.client, args.mission)
         report = import_action_plan(ws.store, mission, Path(args.file))
     print(report.text())

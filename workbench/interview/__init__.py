@@ -28,7 +28,7 @@ def open_model(workspace: str | os.PathLike[str] | Workspace | None, client: str
     """The interview model of a client's mission (its latest one when ``mission`` is empty)."""
     validate_client_id(client)
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(
-        Path(workspace) if workspace else None)
+        Path(workspace) if workspace else None, create=False)
     resolved = ws.resolve_mission(client, mission or None)
     return InterviewModel(ws, resolved.id)
 

@@ -67,6 +67,9 @@ class _TextSaver:
 
     def __call__(self, value: str) -> None:
         self._pending = value
+        if self._delay <= 0:
+            self.flush()
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -88,8 +91,10 @@ class _TextSaver:
 class InterviewApp:
     """The interview screen. ``widget`` is the root; display the app itself in a notebook."""
 
-    def __init__(self, model: InterviewModel) -> None:
+    def __init__(self, model: InterviewModel, *, text_delay: float = TEXT_DELAY) -> None:
+        """``text_delay``: pause in typing (seconds) before a text field is saved; 0 saves each change."""
         self.model = model
+        self.text_delay = text_delay
         self._syncing = False
         self._savers: list[_TextSaver] = []
         self.status = W.HTML(value="<span class='wb-muted'>Aucune modification pour l'instant.</span>")
@@ -145,7 +150,7 @@ class InterviewApp:
             saver.flush()
 
     def _text_saver(self, save: Callable[[str], None]) -> _TextSaver:
-        saver = _TextSaver(lambda value: self._run(lambda: save(value)))
+        saver = _TextSaver(lambda value: self._run(lambda: save(value)), self.text_delay)
         self._savers.append(saver)
         return saver
 
