@@ -18,10 +18,11 @@ from pypdf import PdfReader
 from tests.cli_support import run_cli
 from workbench import __version__
 from workbench.analysis import load_mission
+from workbench.dates import fr_date_long
 from workbench.errors import RunError
 from workbench.excel import PLAN_SHEET, PROVENANCE_SHEET
 from workbench.profile import Certification, ClientProfile
-from workbench.report_content import fr_date_long, fr_percent, input_hash
+from workbench.report_content import fr_percent, input_hash
 from workbench.reports import NOTEBOOK, generate_report
 from workbench.store import Evidence
 from workbench.vocab import Category, Condition, MissionType, Verdict

@@ -35,11 +35,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from workbench.dates import add_months
 from workbench.errors import ReferentialError
-from workbench.gaps import GapAnalysis, RiskKind, add_months
-from workbench.referentiel import REFERENTIEL_DIR, Referential, describe_validation_error, read_yaml
+from workbench.gaps import GapAnalysis, RiskKind
+from workbench.referentiel import REFERENTIEL_DIR, Referential, load_yaml_model
 from workbench.store import Action, Store
 from workbench.vocab import ActionStatus, Role, Verdict
 
@@ -90,20 +91,7 @@ class RemediationSet(_Model):
 
 
 def load_remediation_file(path: Path, referential: Referential) -> RemediationSet:
-    raw = read_yaml(path, "Fichier de remédiation")
-    if not isinstance(raw, dict):
-        raise ReferentialError(f"Remédiation invalide : {path} : un dictionnaire YAML est attendu.", path=str(path))
-    try:
-        data = RemediationSet.model_validate(raw)
-    except ValidationError as exc:
-        text, indicator, fld = describe_validation_error(exc, raw)
-        parts = [f"Remédiation invalide : {path}"]
-        if indicator:
-            parts.append(f"indicateur {indicator}")
-        if fld:
-            parts.append(f"champ « {fld} »")
-        raise ReferentialError(" — ".join(parts) + f" : {text}.", path=str(path), indicator=indicator,
-                               field=fld) from None
+    data = load_yaml_model(RemediationSet, path, "Remédiation")
     if data.referential != referential.id:
         raise ReferentialError(
             f"Remédiation invalide : {path} — champ « referential » : {data.referential!r}, "

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from workbench.applicability import IndicatorApplicability
+from workbench.dates import add_months
 from workbench.referentiel import Indicator
 from workbench.store import Answer, Evidence
 from workbench.vocab import AuditType, NCGrading, Verdict
@@ -54,18 +55,6 @@ MINOR_DEADLINE_MONTHS = 6
 
 EVALUATED = (Verdict.CONFORME, Verdict.NC_MINEURE, Verdict.NC_MAJEURE)
 _RANK = {Verdict.NC_MAJEURE: 0, Verdict.NC_MINEURE: 1, Verdict.CONFORME: 2}
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Calendar month arithmetic (negative allowed), clamping the day to the month's end."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 # -- per-indicator status -------------------------------------------------------------------

@@ -28,6 +28,7 @@ from workbench.referentiel import (
     REFERENTIEL_DIR,
     Library,
     Referential,
+    data_error,
     default_library,
     describe_validation_error,
     indicator_id,
@@ -161,12 +162,7 @@ def _where(err: ValidationError, raw: Any) -> tuple[str, str | None, str | None]
 
 
 def _fail(path: Path, text: str, indicator: str | None = None, field: str | None = None) -> ReferentialError:
-    parts = [f"Grille d'entretien invalide : {path}"]
-    if indicator:
-        parts.append(f"indicateur {indicator}")
-    if field:
-        parts.append(f"champ « {field} »")
-    return ReferentialError(" — ".join(parts) + f" : {text}.", path=str(path), indicator=indicator, field=field)
+    return data_error("Grille d'entretien", path, text, indicator, field)
 
 
 def check_grid(grid: Grid, path: Path, library: Library) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.applicability import Scope
+from workbench.dates import add_months
 from workbench.errors import ProfileError, UsageError
 from workbench.vocab import Category, Condition
 
@@ -120,23 +121,12 @@ class Certification(_M):
         """Months 14 to 22 after the certificate date."""
         if not self.certificate_date:
             return None
-        return _add_months(self.certificate_date, 14), _add_months(self.certificate_date, 22)
+        return add_months(self.certificate_date, 14), add_months(self.certificate_date, 22)
 
     def expiry(self) -> dt.date | None:
         if not self.certificate_date:
             return None
-        return _add_months(self.certificate_date, 36) - dt.timedelta(days=1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+        return add_months(self.certificate_date, 36) - dt.timedelta(days=1)
 
 
 class RevenueBand(StrEnum):

@@ -12,7 +12,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -308,25 +308,34 @@ def read_yaml(path: Path, what: str) -> Any:
         ) from None
 
 
-def load_referential_file(path: Path) -> Referential:
-    raw = read_yaml(path, "Fichier de référentiel")
+def data_error(what: str, path: Path, text: str, indicator: str | None = None,
+               field: str | None = None) -> ReferentialError:
+    """« <what> invalide : <file> — indicateur N — champ « x » : <text>. »"""
+    parts = [f"{what} invalide : {path}"]
+    if indicator:
+        parts.append(f"indicateur {indicator}")
+    if field:
+        parts.append(f"champ « {field} »")
+    return ReferentialError(" — ".join(parts) + f" : {text}.", path=str(path), indicator=indicator, field=field)
+
+
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+
+def load_yaml_model(model: type[_ModelT], path: Path, what: str) -> _ModelT:
+    """Read a YAML file and validate it into ``model``; any problem names file, indicator, field."""
+    raw = read_yaml(path, f"Fichier « {what} »")
     if not isinstance(raw, dict):
-        raise ReferentialError(
-            f"Référentiel invalide : {path} : le fichier doit contenir un dictionnaire YAML.",
-            path=str(path),
-        )
+        raise data_error(what, path, "le fichier doit contenir un dictionnaire YAML")
     try:
-        ref = Referential.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         text, indicator, field = describe_validation_error(exc, raw)
-        parts = [f"Référentiel invalide : {path}"]
-        if indicator:
-            parts.append(f"indicateur {indicator}")
-        if field:
-            parts.append(f"champ « {field} »")
-        raise ReferentialError(
-            " — ".join(parts) + f" : {text}.", path=str(path), indicator=indicator, field=field
-        ) from None
+        raise data_error(what, path, text, indicator, field) from None
+
+
+def load_referential_file(path: Path) -> Referential:
+    ref = load_yaml_model(Referential, path, "Référentiel")
     if path.stem != ref.id:
         raise ReferentialError(
             f"Référentiel invalide : {path} — champ « id » : {ref.id!r} ne correspond pas au nom "

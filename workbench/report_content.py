@@ -23,9 +23,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from workbench import __version__
 from workbench.analysis import MissionData, load_mission
+from workbench.dates import add_months, fr_date, fr_date_long
 from workbench.diff import VersionDiff, diff_for_scope
 from workbench.errors import ReferentialError
-from workbench.gaps import PROJECTION_DISCLAIMER, Counts, add_months
+from workbench.gaps import PROJECTION_DISCLAIMER, Counts
 from workbench.profile import ClientProfile
 from workbench.referentiel import Referential
 from workbench.settings import Branding
@@ -37,8 +38,6 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "report_template"
 SECTIONS_DIR = TEMPLATE_DIR / "sections"
 NBSP = "\u00a0"
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
 
 VERDICT_COLORS = {
     Verdict.CONFORME: "#2e7d32",
@@ -50,19 +49,6 @@ VERDICT_HATCH = {Verdict.CONFORME: "", Verdict.NC_MINEURE: "//", Verdict.NC_MAJE
 
 
 # -- French formatting ----------------------------------------------------------------------
-
-
-def fr_date(day: dt.date | dt.datetime | None) -> str:
-    """21/11/2026."""
-    return day.strftime("%d/%m/%Y") if day else "—"
-
-
-def fr_date_long(day: dt.date | dt.datetime | None) -> str:
-    """21 novembre 2026 (1er for the first of the month)."""
-    if not day:
-        return "—"
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 
 def fr_number(value: float | int | None, decimals: int = 1) -> str:

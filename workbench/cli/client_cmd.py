@@ -8,7 +8,8 @@ from typing import Any
 
 from workbench.applicability import evaluate
 from workbench.bundle import SUFFIX, export_client, import_bundle
-from workbench.cli.common import fr_date, open_workspace, print_json, print_table
+from workbench.cli.common import open_workspace, print_json, print_table
+from workbench.dates import fr_date
 from workbench.profile import ClientProfile, validate_client_id
 from workbench.referentiel import Library
 from workbench.store import Store

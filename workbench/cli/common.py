@@ -84,7 +84,3 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], max_wi
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def fr_date(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"

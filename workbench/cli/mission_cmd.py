@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from workbench.cli.common import fr_date, open_workspace, parse_date, print_json, print_table
+from workbench.cli.common import open_workspace, parse_date, print_json, print_table
+from workbench.dates import fr_date
 from workbench.errors import ReferentialError, UsageError
 from workbench.profile import validate_client_id
 from workbench.referentiel import Referential

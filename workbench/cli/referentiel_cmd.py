@@ -8,12 +8,12 @@ import datetime as dt
 from workbench.applicability import Scope, evaluate
 from workbench.cli.common import (
     conditions_from_flags,
-    fr_date,
     parse_categories,
     parse_date,
     print_json,
     print_table,
 )
+from workbench.dates import fr_date
 from workbench.diff import diff
 from workbench.errors import ReferentialError, UsageError
 from workbench.referentiel import Referential, default_library

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli.common import fr_date, open_workspace, print_table
+from workbench.cli.common import open_workspace, print_table
+from workbench.dates import fr_date
 from workbench.errors import UsageError
 from workbench.profile import validate_client_id
 from workbench.workspace import Workspace

@@ -17,6 +17,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from workbench.dates import fr_date
 from workbench.errors import WorkbenchError
 from workbench.grids import Question
 from workbench.interview.model import Entry, InterviewModel
@@ -50,10 +51,6 @@ _CSS = """
 
 def _e(text: object) -> str:
     return html.escape(str(text))
-
-
-def _fr_date(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
 
 
 class _TextSaver:
@@ -165,7 +162,7 @@ class InterviewApp:
             f"<h2>Entretien — {_e(m.client.name)}</h2>"
             f"<div class='wb-muted'>Client : <b>{_e(m.client.id)}</b> · Mission : <b>{_e(mission.id)}</b> "
             f"({_e(title)}, {_e(mission.audit_type.label.lower())}) · Date d'audit : "
-            f"<b>{_fr_date(mission.audit_date)}</b></div>"
+            f"<b>{fr_date(mission.audit_date)}</b></div>"
             f"<div class='wb-muted'>Référentiel : <b>{_e(ref.title)} — {_e(ref.version)}</b>{_e(status)}"
             f" · Grille : {_e(m.grid.title)}</div>"
         )
@@ -406,7 +403,7 @@ class InterviewApp:
         rows = []
         for ev in self.model.evidence(ind_id):
             where = f" — {_e(ev.location)}" if ev.location else ""
-            when = f" — représente le {_fr_date(ev.represents_date)}" if ev.represents_date else ""
+            when = f" — représente le {fr_date(ev.represents_date)}" if ev.represents_date else ""
             remove = W.Button(description="Retirer", button_style="", layout=W.Layout(width="90px"))
             remove.add_class("wb-evidence-remove")
 
