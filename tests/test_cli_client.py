@@ -256,3 +256,52 @@ def test_bad_arguments_are_french(ws):
     fails(run(ws, "client"), 2, "arguments obligatoires manquants")
     fails(run(ws, "mission", "new", "acme", "--type", "pre_audit"), 2, "--audit-date")
     fails(run(ws, "client", "list", "--bogus"), 2, "arguments non reconnus")
+
+
+def test_update_fills_in_what_remains_and_keeps_history(client):
+    ws = client
+    out = ok(run(ws, "client", "update", "formapro-lyon", "--nda", "84691234569", "--street", "10 rue X",
+                 "--postal-code", "69002", "--city", "Lyon", "--contact-name", "Paul Girard",
+                 "--contact-email", "paul@formapro.example"))
+    assert "mis à jour" in out and "adresse" in out
+    profile = json.loads(ok(run(ws, "client", "show", "formapro-lyon", "--json")))["profile"]
+    assert profile["nda"] == "84691234569" and profile["address"]["city"] == "Lyon"
+    assert profile["contact"]["name"] == "Paul Girard"
+    store = SQLiteStore(ws / "workbench.db")
+    entries = [h for h in store.history("") if h.entity == "client"]
+    store.close()
+    assert len(entries) == 1 and entries[0].before["nda"] is None and entries[0].after["nda"] == "84691234569"
+
+
+def test_update_from_edited_yaml(client, tmp_path):
+    ws = client
+    text = ok(run(ws, "client", "show", "formapro-lyon", "--yaml"))
+    assert text.startswith("# Profil du client « formapro-lyon »") and "id:" not in text
+    edited = tmp_path / "profil.yaml"
+    edited.write_text(text.replace("trainers: 12", "trainers: 15"), encoding="utf-8")
+    ok(run(ws, "client", "update", "formapro-lyon", "--from", str(edited)))
+    assert json.loads(ok(run(ws, "client", "show", "formapro-lyon", "--json")))["profile"]["trainers"] == 15
+    assert "Aucun changement" in ok(run(ws, "client", "update", "formapro-lyon", "--from", str(edited)))
+
+
+@pytest.mark.parametrize(
+    "args, code, text",
+    [
+        (["--siret", "12345678901234"], 4, "clé de contrôle"),
+        (["--postal-code", "6900"], 4, "address.postal_code"),
+        (["--contact-email", "pas-un-courriel"], 4, "adresse électronique invalide"),
+        (["--revenue-band", "enorme"], 4, "revenue_band"),
+        (["--from", "/nulle/part.yaml"], 2, "introuvable"),
+    ],
+)
+def test_update_refuses_bad_values_and_changes_nothing(client, args, code, text):
+    ws = client
+    before = ok(run(ws, "client", "show", "formapro-lyon", "--json"))
+    fails(run(ws, "client", "update", "formapro-lyon", *args), code, text)
+    assert ok(run(ws, "client", "show", "formapro-lyon", "--json")) == before
+
+
+def test_update_cannot_change_the_id(client, tmp_path):
+    edited = tmp_path / "p.yaml"
+    edited.write_text("id: autre\nname: X\ncategories: [AF]\n", encoding="utf-8")
+    fails(run(client, "client", "update", "formapro-lyon", "--from", str(edited)), 2, "ne se modifie pas")

@@ -183,7 +183,8 @@ def test_missing_required_fields_named():
         profile_from_data({"id": "acme"})
     assert "champ obligatoire manquant" in err.value.message
     assert err.value.field in {"name", "categories"}
-    assert "(et 1 autre(s) erreur(s))" in err.value.message
+    # Every wrong field is named in the one message.
+    assert "« name »" in err.value.message and "« categories »" in err.value.message
 
 
 # -- client ids ----------------------------------------------------------------------------------

@@ -288,20 +288,25 @@ def profile_from_data(data: dict[str, Any], source: str = "profil") -> ClientPro
 
 
 def profile_error(exc: ValidationError, source: str) -> ProfileError:
+    """A French error naming every wrong field (up to five), the first one kept as ``field``."""
     from workbench.referentiel import _PYDANTIC_FR
 
-    first = exc.errors()[0]
-    loc = [str(p) for p in first.get("loc", ())]
-    field = ".".join(loc)
-    label = FIELD_LABELS.get(loc[0], loc[0]) if loc else None
-    kind = first.get("type", "")
-    if kind == "value_error":
-        text = str(first.get("msg", "")).removeprefix("Value error, ")
-    else:
-        text = _PYDANTIC_FR.get(kind, first.get("msg", "valeur invalide"))
-        if kind not in ("missing",) and not isinstance(first.get("input"), dict | list):
-            text += f" : {first.get('input')!r}"
-    where = f" — champ « {field} »" + (f" ({label})" if label and label != field else "") if field else ""
-    more = len(exc.errors()) - 1
-    suffix = f" (et {more} autre(s) erreur(s))" if more else ""
-    return ProfileError(f"{source} invalide{where} : {text}{suffix}.", field=field or None)
+    parts: list[str] = []
+    fields: list[str] = []
+    for err in exc.errors()[:5]:
+        loc = [str(p) for p in err.get("loc", ())]
+        field = ".".join(loc)
+        label = FIELD_LABELS.get(loc[0], loc[0]) if loc else None
+        kind = err.get("type", "")
+        if kind == "value_error":
+            text = str(err.get("msg", "")).removeprefix("Value error, ")
+        else:
+            text = _PYDANTIC_FR.get(kind, err.get("msg", "valeur invalide"))
+            if kind not in ("missing",) and not isinstance(err.get("input"), dict | list):
+                text += f" : {err.get('input')!r}"
+        where = f"champ « {field} »" + (f" ({label})" if label and label != field else "") if field else ""
+        parts.append(f"{where} : {text}" if where else text)
+        fields.append(field)
+    more = len(exc.errors()) - len(parts)
+    suffix = f" (et {more} autre(s) erreur(s))" if more > 0 else ""
+    return ProfileError(f"{source} invalide — " + " ; ".join(parts) + f"{suffix}.", field=fields[0] or None)

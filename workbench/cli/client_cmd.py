@@ -1,17 +1,21 @@
-"""``workbench client new|list|show|export|import|templates``."""
+"""``workbench client new|list|show|update|export|import|templates``."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from workbench.applicability import evaluate
 from workbench.bundle import SUFFIX, export_client, import_bundle
 from workbench.cli.common import open_workspace, print_json, print_table
 from workbench.dates import fr_date
-from workbench.profile import ClientProfile, validate_client_id
-from workbench.referentiel import Library
+from workbench.errors import ReferentialError, UsageError
+from workbench.profile import FIELD_LABELS, ClientProfile, profile_from_data, validate_client_id
+from workbench.referentiel import Library, read_yaml
 from workbench.store import Store
 from workbench.templates import list_templates, load_template, profile_from_template
 from workbench.vocab import Verdict
@@ -39,8 +43,20 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
     sp = csub.add_parser("show", parents=[parent], help="profil, périmètre, indicateurs applicables, missions")
     sp.add_argument("id", metavar="ID", help="identifiant du client")
-    sp.add_argument("--json", action="store_true", help="sortie JSON")
+    fmt = sp.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="sortie JSON")
+    fmt.add_argument("--yaml", action="store_true",
+                     help="profil seul, en YAML modifiable (à reprendre avec « client update --from »)")
     sp.set_defaults(func=cmd_show)
+
+    up = csub.add_parser("update", parents=[parent],
+                         help="compléter ou corriger le profil d'un client (l'historique est conservé)")
+    up.add_argument("id", metavar="ID", help="identifiant du client")
+    up.add_argument("--from", dest="from_file", metavar="FICHIER.yaml",
+                    help="profil complet en YAML (obtenu par « client show ID --yaml » puis modifié)")
+    for flag, meta, text in UPDATE_FLAGS:
+        up.add_argument(flag, metavar=meta, help=text)
+    up.set_defaults(func=cmd_update)
 
     ep = csub.add_parser("export", parents=[parent], help="exporter un client dans un seul fichier")
     ep.add_argument("id", metavar="ID", help="identifiant du client")
@@ -60,6 +76,24 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     tp.add_argument("--json", action="store_true", help="sortie JSON")
     tp.set_defaults(func=cmd_templates)
 
+
+
+UPDATE_FLAGS = (
+    ("--name", "RAISON_SOCIALE", "raison sociale"),
+    ("--siret", "SIRET", "SIRET (14 chiffres)"),
+    ("--nda", "NDA", "numéro de déclaration d'activité (11 chiffres)"),
+    ("--street", "ADRESSE", "numéro et rue"),
+    ("--postal-code", "CODE_POSTAL", "code postal (5 chiffres)"),
+    ("--city", "VILLE", "ville"),
+    ("--contact-name", "NOM", "nom du contact"),
+    ("--contact-role", "FONCTION", "fonction du contact"),
+    ("--contact-email", "COURRIEL", "adresse électronique du contact"),
+    ("--contact-phone", "TÉLÉPHONE", "téléphone du contact"),
+    ("--consultant", "NOM", "consultant en charge"),
+    ("--trainers", "N", "nombre de formateurs"),
+    ("--employees", "N", "nombre de salariés"),
+    ("--revenue-band", "TRANCHE", "tranche de chiffre d'affaires : lt_150k, 150k_750k, gt_750k"),
+)
 
 
 def _applicability_summary(profile: ClientProfile, library: Library, today: dt.date) -> list[dict[str, Any]]:
@@ -196,6 +230,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         missions = ws.store.list_missions(client_id)
         answered = {m.id: _answered(ws.store, m.id) for m in missions}
         summary = _applicability_summary(profile, ws.library, dt.date.today())
+    if args.yaml:
+        print(PROFILE_YAML_HEADER.format(id=client_id), end="")
+        print(yaml.safe_dump(profile.model_dump(mode="json", exclude={"id"}), allow_unicode=True,
+                             sort_keys=False), end="")
+        return 0
     if args.json:
         print_json({
             "profile": profile.model_dump(mode="json"),
@@ -226,6 +265,64 @@ def cmd_show(args: argparse.Namespace) -> int:
         [[m.id, m.type.label, m.audit_type.label, fr_date(m.audit_date),
           m.referential_id + ("" if m.referential_auto else " (choisi)"), answered[m.id]] for m in missions],
     )
+    return 0
+
+
+PROFILE_YAML_HEADER = """# Profil du client « {id} » — modifiez puis reprenez avec :
+#   workbench client update {id} --from ce-fichier.yaml
+# L'identifiant ne se modifie pas. Catégories : AF, BC, VAE, CFA ; situations : certifying,
+# alternance, work_periods, subcontracting, short_courses_only.
+"""
+
+
+def _updated_profile(current: ClientProfile, args: argparse.Namespace) -> ClientProfile:
+    """Apply --from and the field flags to the current profile; validation errors name the field."""
+    data: dict[str, Any] = current.model_dump(mode="json")
+    if args.from_file:
+        try:
+            raw = read_yaml(Path(args.from_file), "Fichier de profil")
+        except ReferentialError as exc:
+            raise UsageError(exc.message) from None
+        if not isinstance(raw, dict):
+            raise UsageError(f"profil invalide dans {args.from_file} : un dictionnaire YAML est attendu.")
+        if raw.get("id", current.id) != current.id:
+            raise UsageError(f"l'identifiant ne se modifie pas ({raw['id']!r} dans {args.from_file}, "
+                             f"client {current.id!r}).")
+        data = {**raw, "id": current.id}
+    flat = {key: getattr(args, key) for key in ("name", "siret", "nda", "consultant", "revenue_band")}
+    data.update({k: v for k, v in flat.items() if v is not None})
+    for key in ("trainers", "employees"):
+        value = getattr(args, key)
+        if value is not None:
+            data[key] = value
+    address = {k: getattr(args, a) for k, a in (("street", "street"), ("postal_code", "postal_code"),
+                                                ("city", "city")) if getattr(args, a) is not None}
+    if address:
+        data["address"] = {**(data.get("address") or {}), **address}
+    contact = {k: getattr(args, f"contact_{k}") for k in ("name", "role", "email", "phone")
+               if getattr(args, f"contact_{k}") is not None}
+    if contact:
+        data["contact"] = {**(data.get("contact") or {}), **contact}
+    return profile_from_data(data, f"Profil du client « {current.id} »")
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    client_id = validate_client_id(args.id)
+    with open_workspace(args) as ws:
+        current = ws.store.get_client(client_id)
+        updated = _updated_profile(current, args)
+        if updated == current:
+            print(f"Aucun changement pour le client « {client_id} ».")
+            return 0
+        ws.store.update_client(updated)
+    before, after = current.model_dump(mode="json"), updated.model_dump(mode="json")
+    changed = [k for k in after if before.get(k) != after.get(k)]
+    print(f"Profil du client « {client_id} » mis à jour : {', '.join(FIELD_LABELS.get(k, k) for k in changed)}.")
+    if current.scope() != updated.scope():
+        print("Attention : le périmètre a changé ; l'applicabilité des indicateurs des missions en cours "
+              "est recalculée à partir du nouveau profil.")
+    missing = updated.missing_fields()
+    print(f"Reste à renseigner : {', '.join(missing)}." if missing else "Profil complet.")
     return 0
 
 
