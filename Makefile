@@ -27,3 +27,4 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_interview.py
+	$(PY) benchmarks/bench_choices.py
