@@ -11,6 +11,7 @@ from workbench.profile import ClientProfile
 from workbench.store import SQLiteStore
 from workbench.templates import template_names
 from workbench.vocab import Verdict
+from workbench.workspace import Workspace
 
 
 def _snapshot(ws) -> dict:
@@ -79,3 +80,37 @@ def test_demo_cli_without_reports(tmp_path):
         assert client.id in r.out
     bad = run_cli("demo", "--formats", "docx", workspace=tmp_path)
     assert bad.code == 2 and "format(s) inconnu(s)" in bad.err
+
+
+@pytest.mark.notebook
+def test_full_demo_reports_every_mission_in_three_formats_without_leaks(tmp_path):
+    """The README's demo command end to end: every mission gets HTML, PDF and XLSX, and no report
+    mentions another client (name, id or SIRET): client data stays confidential."""
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    r = run_cli("demo", workspace=tmp_path, timeout=900)
+    assert r.code == 0, r.err
+    ws = Workspace.open(tmp_path)
+    clients = {c.id: c for c in ws.store.list_clients()}
+    missions = ws.store.list_missions()
+    ws.close()
+    for m in missions:
+        folder = tmp_path / "reports" / m.client_id
+        html = (folder / f"rapport-{m.id}.html").read_text(encoding="utf-8")
+        pdf = folder / f"rapport-{m.id}.pdf"
+        xlsx = folder / f"plan-actions-{m.id}.xlsx"
+        assert pdf.read_bytes().startswith(b"%PDF")
+        pdf_text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        cells = " ".join(str(c.value) for ws_ in load_workbook(xlsx).worksheets
+                         for row in ws_.iter_rows() for c in row if c.value is not None)
+        me = clients[m.client_id]
+        assert me.name in html and me.name in pdf_text.replace("\n", " ")
+        for other in clients.values():
+            if other.id == me.id:
+                continue
+            for output, text in (("html", html), ("pdf", pdf_text), ("xlsx", cells)):
+                assert other.name not in text, (m.id, output, other.name)
+                assert other.siret not in text, (m.id, output, other.id)
+                assert f"{other.id}-m" not in text, (m.id, output, other.id)
