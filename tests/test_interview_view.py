@@ -251,3 +251,22 @@ def test_text_saver_debounces_inside_a_running_loop():
         assert saved == ["Pro", "Proc"]
 
     asyncio.run(typing())
+
+
+@pytest.mark.notebook
+def test_notebook_runs_in_a_plain_kernel_as_in_jupyterlab(workspace, mission, tmp_path):
+    """The thin notebook executes top to bottom with papermill parameters and displays the app."""
+    import papermill as pm
+
+    from workbench.interview.launch import NOTEBOOK
+
+    out = tmp_path / "entretien.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={
+        "workspace": str(workspace.path), "client": mission.client_id, "mission": mission.id,
+    }, kernel_name="python3", progress_bar=False)
+    import nbformat
+
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    assert not any(o.get("output_type") == "error" for o in outputs)

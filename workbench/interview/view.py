@@ -269,7 +269,8 @@ class InterviewApp:
         self.prev_button.disabled = not m.has_prev()
         self.next_button.disabled = not m.has_next()
         filtered = m.only_unevaluated or m.only_nc or m.role is not None
-        where = f"Indicateur {m.current.number} ({m.position + 1}e sur {len(m.entries)})"
+        rank = m.position + 1
+        where = f"Indicateur {m.current.number} ({rank}{'er' if rank == 1 else 'e'} sur {len(m.entries)})"
         if filtered:
             where += f" · {len(shown)} indicateur(s) correspondent aux filtres"
             if not shown:
