@@ -15,12 +15,20 @@ from workbench.referentiel import PACKAGE_ROOT
 NOTEBOOK = PACKAGE_ROOT / "notebooks" / "entretien_preaudit.ipynb"
 HOST = "127.0.0.1"
 
+# Voilà reads its configuration from this folder only (not from the current directory or the
+# user's Jupyter folders, where a stray voila.json could loosen the lockdown). Besides the options
+# repeated on the command line, it sets a Content-Security-Policy: everything comes from the local
+# server, so the stock template's CDN stylesheets are refused by the browser without touching the
+# network (offline on site, and nobody outside learns that the page was opened).
+VOILA_CONFIG_DIR = Path(__file__).resolve().parent / "voila_config"
+
 ENV_CLIENT = "WORKBENCH_CLIENT"
 ENV_MISSION = "WORKBENCH_MISSION"
 
 
 def voila_command(notebook: Path = NOTEBOOK, *, port: int, open_browser: bool = False) -> list[str]:
-    """The Voilà command line: sources stripped, no tracebacks, no template or theme override."""
+    """The Voilà command line: sources stripped, no tracebacks, no template or theme override,
+    loopback only, and a Content-Security-Policy that keeps the page on the local server."""
     cmd = [
         sys.executable, "-m", "voila", str(notebook),
         f"--port={port}",
@@ -31,6 +39,7 @@ def voila_command(notebook: Path = NOTEBOOK, *, port: int, open_browser: bool = 
         "--theme=light",
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
+        f"--Voila.config_file_paths={VOILA_CONFIG_DIR}",
     ]
     if not open_browser:
         cmd.append("--no-browser")
