@@ -262,6 +262,11 @@ class ClientProfile(_M):
         )
 
     @property
+    def is_new_entrant(self) -> bool:
+        """New entrant for every category or for some: its next surveillance reviews everything."""
+        return self.new_entrant.all_categories or bool(self.new_entrant.categories)
+
+    @property
     def multi_site(self) -> bool:
         return len(self.sites) > 1
 

@@ -137,7 +137,7 @@ class InterviewModel:
             self.grid: Grid = grids.for_referential(referential.id, GridKind.SURVEILLANCE)
             items = surveillance_interview_set(
                 self.grid, self.full_grid, referential, previous_verdicts_for(self.store, mission),
-                former_new_entrant=client.new_entrant.all_categories,
+                former_new_entrant=client.is_new_entrant,
             )
         else:
             self.grid = self.full_grid
