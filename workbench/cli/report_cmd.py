@@ -38,12 +38,16 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     ep.add_argument("client", metavar="CLIENT")
     ep.add_argument("--mission", metavar="ID")
     ep.add_argument("-o", "--output", required=True, metavar="FICHIER.xlsx", help="fichier Excel à écrire")
+    ep.add_argument("--force", action="store_true", help="remplacer le fichier s'il existe déjà")
     ep.set_defaults(func=cmd_export)
 
     ip = asub.add_parser("import", parents=[parent], help="reprendre statuts et commentaires d'un fichier Excel")
     ip.add_argument("client", metavar="CLIENT")
     ip.add_argument("file", metavar="FICHIER.xlsx")
     ip.add_argument("--mission", metavar="ID")
+    ip.add_argument("--force", action="store_true",
+                    help="appliquer les valeurs du fichier même si elles ont été modifiées dans l'application "
+                         "depuis l'export (l'historique garde l'ancienne valeur)")
     ip.set_defaults(func=cmd_import)
 
 
@@ -105,7 +109,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         path = export_action_plan(output, mission=mission, client_name=profile.name,
                                   actions=ws.store.list_actions(mission.id),
                                   referential=ws.library.get(mission.referential_id),
-                                  primary_color=ws.settings.branding.primary_color)
+                                  primary_color=ws.settings.branding.primary_color, overwrite=args.force)
     print(f"Plan d'actions de la mission {mission.id} exporté : {path}")
     return 0
 
@@ -115,6 +119,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     with open_workspace(args) as ws:
         mission = ws.resolve_mission(args.client, args.mission)
-        report = import_action_plan(ws.store, mission, Path(args.file))
+        report = import_action_plan(ws.store, mission, Path(args.file), force=args.force)
     print(report.text())
     return 0
