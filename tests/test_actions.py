@@ -131,7 +131,8 @@ def test_proposals_are_ordered_major_minor_unevaluated_stale(workspace, mission)
     assert [p.number for p in proposals if p.kind == GapKind.MAJOR] == [4] * len(data.remediation.for_number(4).actions)
     assert {p.number for p in proposals if p.kind == GapKind.MINOR} == {1, 8}
     assert [p.number for p in proposals if p.kind == GapKind.NOT_EVALUATED] == [30]
-    assert [p.number for p in proposals if p.kind == GapKind.STALE] == [30]
+    # 30 has an old proof; 2, 23-25 and 32 are judged conforme with no dated proof at all.
+    assert [p.number for p in proposals if p.kind == GapKind.STALE] == [2, 23, 24, 25, 30, 32]
     major = next(p for p in proposals if p.kind == GapKind.MAJOR)
     assert major.title == data.remediation.for_number(4).actions[0].title
     assert major.owner == data.remediation.for_number(4).actions[0].owner.label

@@ -16,6 +16,7 @@ from workbench.gaps import (
     add_months,
     analyze,
     count,
+    held_audit_between,
     indicator_statuses,
     project,
     surveillance_scope,
@@ -28,6 +29,8 @@ from workbench.vocab import AuditType, Category, Condition, Verdict
 C, MIN, MAJ, NE, NA = (Verdict.CONFORME, Verdict.NC_MINEURE, Verdict.NC_MAJEURE, Verdict.NON_EVALUE,
                        Verdict.NON_APPLICABLE)
 AUDIT = dt.date(2026, 6, 15)
+TODAY = dt.date(2026, 3, 1)
+"""Analysis date: the consultant prepares the audit of AUDIT some months ahead."""
 AF = Scope(categories=frozenset({Category.AF}))
 AF_NEW = Scope(categories=frozenset({Category.AF}), new_entrant=True)
 CFA = Scope(categories=frozenset({Category.CFA}))
@@ -40,10 +43,11 @@ def answers_for(ref, verdicts: dict[int, Verdict], mission: str = "m") -> dict[s
             for n, v in verdicts.items()}
 
 
-def run(ref, scope, verdicts, *, audit_type=AuditType.INITIAL, previous=None, evidence=(), max_age=None):
-    return analyze(evaluate(ref, scope), answers_for(ref, verdicts), evidence, audit_date=AUDIT,
+def run(ref, scope, verdicts, *, audit_type=AuditType.INITIAL, previous=None, evidence=(), max_age=None,
+        audit_date=AUDIT, today=TODAY):
+    return analyze(evaluate(ref, scope), answers_for(ref, verdicts), evidence, audit_date=audit_date,
                    audit_type=audit_type, previous=previous, evidence_max_age=max_age,
-                   former_new_entrant=scope.new_entrant)
+                   former_new_entrant=scope.new_entrant, today=today)
 
 
 def all_conforme(except_: dict[int, Verdict] | None = None) -> dict[int, Verdict]:
@@ -144,13 +148,58 @@ def test_projection(ref2019, scope, audit_type, verdicts, previous, outcome, maj
     assert "pas une décision de l'organisme certificateur" in p.disclaimer
 
 
-def test_repeated_minor_needs_an_earlier_audit(ref2019):
-    """Two missions preparing the same audit: the first one's minor is not an NC 'not lifted'."""
+def test_repeated_minor_is_never_requalified_at_an_initial_audit(ref2019):
+    """No certifier audit can precede an initial audit: a minor found again stays a minor."""
     statuses = indicator_statuses(evaluate(ref2019, AF), answers_for(ref2019, all_conforme({1: MIN})), (), {1: MIN})
-    assert project(statuses, AuditType.INITIAL, previous_is_earlier_audit=False).outcome == Outcome.FAVORABLE_WITH_MINORS
-    later = project(statuses, AuditType.INITIAL, previous_is_earlier_audit=True)
+    assert project(statuses, AuditType.INITIAL).outcome == Outcome.FAVORABLE_WITH_MINORS
+    # Even when told an audit was held, an initial audit does not requalify.
+    forced = project(statuses, AuditType.INITIAL, held_audit=dt.date(2025, 1, 10))
+    assert forced.outcome == Outcome.FAVORABLE_WITH_MINORS and [m.status.number for m in forced.minors] == [1]
+    later = project(statuses, AuditType.SURVEILLANCE, held_audit=dt.date(2025, 1, 10))
     assert later.outcome == Outcome.BLOCKED_BY_MAJOR
-    assert "requalifiée" in later.majors[0].reason
+    assert "requalifiée" in later.majors[0].reason and "10/01/2025" in later.majors[0].reason
+    assert project(statuses, AuditType.SURVEILLANCE).outcome == Outcome.FAVORABLE_WITH_MINORS
+
+
+@pytest.mark.parametrize(
+    ("audit_type", "previous_date", "audit_date", "today", "requalified"),
+    [
+        # Initial audit: no certifier audit before it, whatever the dates.
+        (AuditType.INITIAL, dt.date(2025, 1, 10), AUDIT, TODAY, False),
+        (AuditType.INITIAL, dt.date(2025, 1, 10), AUDIT, dt.date(2027, 1, 1), False),
+        # Two missions preparing the same audit (same date): no audit in between.
+        (AuditType.SURVEILLANCE, AUDIT, AUDIT, TODAY, False),
+        # The previous mission prepared an audit that was postponed and is not held yet.
+        (AuditType.SURVEILLANCE, dt.date(2026, 4, 1), AUDIT, TODAY, False),
+        # The earlier audit takes place on the analysis day: not past yet.
+        (AuditType.SURVEILLANCE, TODAY, AUDIT, TODAY, False),
+        # The previous mission prepared a later audit than this one: not "the next audit".
+        (AuditType.SURVEILLANCE, dt.date(2026, 9, 1), AUDIT, dt.date(2026, 10, 1), False),
+        # Surveillance after an audit already held: the minor was not lifted, it becomes major.
+        (AuditType.SURVEILLANCE, dt.date(2025, 1, 10), AUDIT, TODAY, True),
+        (AuditType.RENOUVELLEMENT, dt.date(2025, 1, 10), AUDIT, TODAY, True),
+        # Analysis made after the current audit: the earlier one is past too.
+        (AuditType.SURVEILLANCE, dt.date(2025, 1, 10), AUDIT, dt.date(2026, 7, 1), True),
+    ],
+    ids=["initial", "initial-even-later", "same-audit", "postponed-not-held", "held-today",
+         "previous-prepared-later-audit", "surveillance-after-held-audit", "renewal-after-held-audit",
+         "analysed-after-both"],
+)
+def test_repeated_minor_requalified_only_after_a_held_audit(ref2019, audit_type, previous_date, audit_date,
+                                                            today, requalified):
+    prev = PreviousMission("m0", previous_date, ref2019.id, all_conforme({1: MIN}))
+    held = held_audit_between(prev, audit_date, audit_type, today)
+    assert (held is not None) == requalified
+    if requalified:
+        assert held == previous_date
+    p = run(ref2019, AF, all_conforme({1: MIN}), audit_type=audit_type, previous=prev, audit_date=audit_date,
+            today=today).projection
+    assert p.level_of(1) == (MAJ if requalified else MIN)
+    assert p.outcome == (Outcome.BLOCKED_BY_MAJOR if requalified else Outcome.FAVORABLE_WITH_MINORS)
+
+
+def test_no_previous_mission_means_no_held_audit():
+    assert held_audit_between(None, AUDIT, AuditType.SURVEILLANCE, TODAY) is None
 
 
 def test_projection_summary_is_french_and_mentions_deadlines(ref2019):
@@ -182,7 +231,8 @@ def ev(ref, number, day, label="preuve"):
         ([add_months(AUDIT, -13)], True),
         ([add_months(AUDIT, -13), add_months(AUDIT, -2)], False),
         ([None], True),
-        ([], False),
+        # Conforme with no evidence at all: nothing shows recent proof.
+        ([], True),
     ],
     ids=["recent", "older-than-12-months", "newest-counts", "undated", "no-evidence"],
 )
@@ -195,10 +245,36 @@ def test_stale_evidence(ref2019, evidence_dates, stale):
         assert flags[0].status.number == 30
 
 
+@pytest.mark.parametrize(
+    ("verdict", "flagged"),
+    [(C, True), (MIN, True), (MAJ, True), (NE, False), (NA, False)],
+    ids=["conforme", "nc-mineure", "nc-majeure", "non-evalue", "declared-na"],
+)
+def test_missing_evidence_on_evaluated_recent_proof_indicator(ref2019, verdict, flagged):
+    """A result/watch indicator evaluated with no evidence at all is a stale-evidence risk."""
+    a = run(ref2019, AF, all_conforme({30: verdict, 2: C}), evidence=[ev(ref2019, 2, add_months(AUDIT, -1))],
+            max_age={2: 12, 30: 12})
+    flags = {f.status.number: f for f in a.risks if f.kind == RiskKind.STALE_EVIDENCE}
+    assert 2 not in flags  # recent evidence recorded
+    assert (30 in flags) == flagged
+    if flagged:
+        assert flags[30].message.startswith("Aucune preuve datée relevée")
+        assert "12 mois" in flags[30].message
+
+
+def test_missing_evidence_not_flagged_when_not_applicable(ref2019):
+    """Indicator 3 (certifying only) is out of a plain AF scope: no stale-evidence risk on it."""
+    a = run(ref2019, AF, all_conforme({3: C}), max_age={3: 12})
+    assert not [f for f in a.risks if f.kind == RiskKind.STALE_EVIDENCE]
+
+
 def test_stale_only_for_listed_indicators(ref2019):
-    evidence = [ev(ref2019, 5, add_months(AUDIT, -30))]
+    evidence = [ev(ref2019, 5, add_months(AUDIT, -30)), ev(ref2019, 30, add_months(AUDIT, -2))]
     a = run(ref2019, AF, all_conforme(), evidence=evidence, max_age={30: 12})
     assert not [f for f in a.risks if f.kind == RiskKind.STALE_EVIDENCE]
+    # Unlisted indicators are not flagged even with no evidence at all.
+    a = run(ref2019, AF, all_conforme(), max_age={30: 12})
+    assert [f.status.number for f in a.risks if f.kind == RiskKind.STALE_EVIDENCE] == [30]
 
 
 def test_risk_flags_frequent_unevaluated_recurring(ref2019):

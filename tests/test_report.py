@@ -25,7 +25,7 @@ from workbench.profile import Certification, ClientProfile
 from workbench.report_content import fr_percent, input_hash
 from workbench.reports import NOTEBOOK, generate_report
 from workbench.store import Evidence
-from workbench.vocab import Category, Condition, MissionType, Verdict
+from workbench.vocab import AuditType, Category, Condition, MissionType, Verdict
 from workbench.workspace import Workspace
 
 pytestmark = pytest.mark.notebook
@@ -93,6 +93,11 @@ def built(tmp_path_factory):
         conditions=[Condition.CERTIFYING, Condition.ALTERNANCE, Condition.WORK_PERIODS],
         certification=Certification(certified=True, certificate_date=dt.date(2025, 10, 1),
                                     categories=[Category.CFA], certifier="Certif Test")))
+    # Beta's initial audit (1 September 2025) was prepared by a mission that found 12 minor: held
+    # since, so 12 still minor at the surveillance audit is a minor not lifted.
+    beta_initial = ws.new_mission(BETA, mission_type=MissionType.PRE_AUDIT, audit_date=dt.date(2025, 9, 1),
+                                  audit_type=AuditType.INITIAL)
+    _answer_all(ws, beta_initial, {12: Verdict.NC_MINEURE})
     beta = ws.new_mission(BETA, mission_type=MissionType.PREP_SURVEILLANCE, audit_date=dt.date(2027, 1, 15))
     _answer_all(ws, beta, BETA_VERDICTS)
 
@@ -182,10 +187,32 @@ def test_html_projection_is_a_projection(built):
     html = built["html"][ALPHA]
     assert "Bloquant : NC majeure à lever sous 3 mois" in html
     assert "ce n'est pas une décision de l'organisme certificateur" in html
-    # 8 was a minor at the previous (earlier) audit and still is: requalified as major.
-    assert "requalifiée en NC majeure" in html
+    # Alpha prepares its initial audit: 8, a minor in the previous mission too, stays a minor
+    # because no certifier audit took place in between.
+    assert "requalifiée en NC majeure" not in html
+    projection = built["data"][ALPHA].analysis.projection
+    assert projection.level_of(8) == Verdict.NC_MINEURE and projection.level_of(4) == Verdict.NC_MAJEURE
     assert "Progrès depuis la mission précédente" in html
     assert built["previous"].id in html
+
+
+def test_html_minor_not_lifted_since_a_held_audit_is_requalified(built):
+    """Beta's surveillance: 12 was minor before the initial audit held on 1 September 2025."""
+    html = built["html"][BETA]
+    projection = built["data"][BETA].analysis.projection
+    assert projection.level_of(12) == Verdict.NC_MAJEURE
+    assert "requalifiée en NC majeure" in html and "01/09/2025" in html
+    assert "Bloquant : NC majeure à lever sous 3 mois" in html
+
+
+def test_html_flags_recent_proof_indicators_without_evidence(built):
+    """23-25 are conforme with no evidence recorded: the risk table says so."""
+    html = built["html"][ALPHA]
+    flagged = {f.status.number for f in built["data"][ALPHA].analysis.risks
+               if f.kind.value == "stale_evidence" and f.message.startswith("Aucune preuve datée relevée")}
+    assert {23, 24, 25} <= flagged
+    assert 30 not in flagged  # not evaluated: flagged as such, not as missing proof
+    assert "Aucune preuve datée relevée" in html
 
 
 def test_html_gaps_with_level_and_evidence_seen(built):
@@ -194,7 +221,8 @@ def test_html_gaps_with_level_and_evidence_seen(built):
     for n in (4, 1, 8, 30):
         title = built["ws"].library.get("rnq-2019-v9").indicator(n).title
         assert f"Indicateur {n} — {title}" in section
-    assert section.index("Indicateur 4 —") < section.index("Indicateur 8 —") < section.index("Indicateur 1 —") \
+    # 4 major, then the minors 1 and 8 in referential order (initial audit: 8 is not requalified).
+    assert section.index("Indicateur 4 —") < section.index("Indicateur 1 —") < section.index("Indicateur 8 —") \
         < section.index("Indicateur 30 —")
     assert "Grille d'analyse &lt;v1&gt; (Drive/qualité)" in section
     assert "badge-nc_majeure" in section
@@ -270,6 +298,13 @@ def test_html_provenance_footer_and_meta(built):
         assert data.referential.id in footer
         generated = dt.datetime.fromisoformat(result.provenance["generated_at"])
         assert generated.strftime("%d/%m/%Y") in footer
+        scope = result.provenance["applicability_scope"]
+        assert scope.startswith(data.profile.scope().describe())
+        assert meta(html)["applicability-scope"] == scope
+        assert "Périmètre d'applicabilité retenu" in footer and scope in footer
+    alpha_scope = built["results"][ALPHA].provenance["applicability_scope"]
+    assert "Catégories : AF" in alpha_scope and "pas nouvel entrant" in alpha_scope
+    assert "Catégories : CFA" in built["results"][BETA].provenance["applicability_scope"]
     assert built["data"][BETA].referential.id == "rnq-2026"
     assert ws.store.list_actions(built["missions"][BETA].id)
 
@@ -300,10 +335,12 @@ def test_xlsx_rows_are_the_mission_actions(built):
         wb = load_workbook(result.paths["xlsx"])
         sheet = wb[PLAN_SHEET]
         actions = built["ws"].store.list_actions(built["missions"][client].id)
+        header = [c.value for c in sheet[1]]
+        col = {name: header.index(name) for name in ("ID", "Action", "Échéance")}  # layout-independent
         rows = list(sheet.iter_rows(min_row=2, values_only=True))
-        assert [r[0] for r in rows] == [a.id for a in actions]
-        assert [r[4] for r in rows] == [a.title for a in actions]
-        assert all(isinstance(r[7], dt.datetime) for r in rows)
+        assert [r[col["ID"]] for r in rows] == [a.id for a in actions]
+        assert [r[col["Action"]] for r in rows] == [a.title for a in actions]
+        assert all(isinstance(r[col["Échéance"]], dt.datetime) for r in rows)
         prov = {r[0]: r[1] for r in wb[PROVENANCE_SHEET].iter_rows(min_row=2, values_only=True) if r and r[0]}
         assert prov["input_hash"] == result.provenance["input_hash"]
         assert prov["Référentiel"] == built["data"][client].referential.id

@@ -48,7 +48,9 @@ class MissionData:
     analysis: GapAnalysis
 
 
-def load_mission(ws: Workspace, client_id: str, mission_id: str | None = None) -> MissionData:
+def load_mission(ws: Workspace, client_id: str, mission_id: str | None = None,
+                 *, today: dt.date | None = None) -> MissionData:
+    """Read a mission and analyse it as of ``today`` (default: the current date)."""
     mission = ws.resolve_mission(client_id, mission_id)
     profile = ws.store.get_client(mission.client_id)
     ref = ws.library.get(mission.referential_id)
@@ -62,7 +64,8 @@ def load_mission(ws: Workspace, client_id: str, mission_id: str | None = None) -
         applicability, answers, evidence,
         audit_date=mission.audit_date, audit_type=mission.audit_type, previous=previous,
         evidence_max_age=remediation.evidence_max_age,
-        former_new_entrant=scope.new_entrant or bool(scope.new_entrant_categories),
+        former_new_entrant=profile.is_new_entrant,
+        today=today or dt.date.today(),
     )
     return MissionData(mission, profile, ref, remediation, applicability, answers, evidence,
                        tuple(ws.store.list_actions(mission.id)), previous, analysis)
@@ -71,6 +74,6 @@ def load_mission(ws: Workspace, client_id: str, mission_id: str | None = None) -
 def update_plan(ws: Workspace, client_id: str, mission_id: str | None = None,
                 *, today: dt.date | None = None) -> tuple[MissionData, PlanResult]:
     """Generate the missing actions of a mission's plan; returns the refreshed data and what changed."""
-    data = load_mission(ws, client_id, mission_id)
+    data = load_mission(ws, client_id, mission_id, today=today)
     result = generate_plan(ws.store, data.mission.id, data.analysis, data.remediation, today=today)
-    return load_mission(ws, client_id, data.mission.id), result
+    return load_mission(ws, client_id, data.mission.id, today=today), result

@@ -13,8 +13,13 @@ Rules applied, from the facts files (arrêté du 6 juin 2019 as amended on 31 Ma
 * **Projection** (never a certifier's decision; the report says so):
 
   - an NC mineure on an indicator whose NC can only be major counts as an NC majeure;
-  - an NC mineure already found by the previous mission, when that mission prepared an earlier
-    audit (earlier audit date), is a minor not lifted by the next audit: it becomes major;
+  - an NC mineure already found by the previous mission is a minor not lifted by the next audit,
+    and becomes major, only when a real certifier audit took place in between. Missions are the
+    consultant's preparations of an audit at the mission's audit date, so this needs (a) a current
+    audit that is not an initial audit (no certifier audit can precede it), (b) a previous mission
+    that prepared an earlier audit and (c) that earlier audit date already past when the analysis
+    is made (``today``): two missions preparing the same audit, or a postponed audit not yet
+    held, leave the minor a minor;
   - five or more open NC mineures count as one NC majeure;
   - any NC majeure blocks the certificate until lifted within 3 months (initial audit: refusal
     otherwise; surveillance: suspension; renewal: no new certificate);
@@ -26,7 +31,8 @@ Rules applied, from the facts files (arrêté du 6 juin 2019 as amended on 31 Ma
   the three watches, stakeholder feedback, continuous improvement — the list and the maximum age
   come with the remediation data, 12 months by default), the newest evidence must represent a
   date no older than that age at the audit date. Evidence without a represented date is flagged
-  too, since its freshness cannot be shown.
+  too, since its freshness cannot be shown, and so is an indicator evaluated (conforme or NC)
+  with no evidence recorded at all.
 """
 
 from __future__ import annotations
@@ -263,9 +269,15 @@ def project(
     statuses: Sequence[IndicatorStatus],
     audit_type: AuditType,
     *,
-    previous_is_earlier_audit: bool = True,
+    held_audit: dt.date | None = None,
 ) -> Projection:
-    """Projected outcome of the audit under the NC rules (see the module docstring)."""
+    """Projected outcome of the audit under the NC rules (see the module docstring).
+
+    ``held_audit`` is the date of the certifier audit held since the previous mission's findings
+    (see :func:`held_audit_between`); without one, a minor found again stays a minor. An initial
+    audit never requalifies, whatever ``held_audit`` says.
+    """
+    requalify_repeated = held_audit is not None and audit_type != AuditType.INITIAL
     majors: list[ProjectedNC] = []
     minors: list[ProjectedNC] = []
     deferred: list[ProjectedNC] = []
@@ -290,11 +302,11 @@ def project(
             level = Verdict.NC_MAJEURE
             reason = ("Indicateur à NC majeure uniquement : tout manquement, même partiel, "
                       "y est une NC majeure.")
-        elif (level == Verdict.NC_MINEURE and previous_is_earlier_audit
+        elif (level == Verdict.NC_MINEURE and requalify_repeated
               and s.previous_verdict == Verdict.NC_MINEURE):
             level = Verdict.NC_MAJEURE
-            reason = ("NC mineure déjà relevée lors de la mission précédente et non levée : "
-                      "requalifiée en NC majeure à l'audit suivant.")
+            reason = (f"NC mineure déjà relevée lors de la mission précédente et non levée depuis "
+                      f"l'audit du {held_audit:%d/%m/%Y} : requalifiée en NC majeure à l'audit suivant.")
         (majors if level == Verdict.NC_MAJEURE else minors).append(ProjectedNC(s, level, reason))
 
     if majors:
@@ -376,8 +388,16 @@ def newest_evidence_date(evidence: Iterable[Evidence]) -> dt.date | None:
 
 
 def stale_evidence(status: IndicatorStatus, audit_date: dt.date, max_age_months: int) -> str | None:
-    """A French message when the indicator's evidence is too old (or undated) at the audit date."""
+    """A French message when the indicator's evidence is too old, undated or missing at the audit date.
+
+    Missing evidence is flagged only on an applicable indicator already evaluated (conforme or NC):
+    a verdict was given, yet nothing shows proof recent enough. An indicator not evaluated yet is
+    flagged as such elsewhere.
+    """
     if not status.evidence:
+        if status.in_scope and status.verdict in EVALUATED:
+            return (f"Aucune preuve datée relevée : l'indicateur exige une preuve de moins de "
+                    f"{max_age_months} mois à la date de l'audit ({audit_date:%d/%m/%Y}) ; à enregistrer.")
         return None
     newest = newest_evidence_date(status.evidence)
     limit = add_months(audit_date, -max_age_months)
@@ -493,6 +513,25 @@ class Progress:
         return self.after.readiness - self.before.readiness
 
 
+def held_audit_between(
+    previous: PreviousMission | None,
+    audit_date: dt.date,
+    audit_type: AuditType,
+    today: dt.date,
+) -> dt.date | None:
+    """Date of the certifier audit held between the previous mission and this one, if any.
+
+    A mission prepares the audit at its audit date. A real audit lies between the two missions only
+    when the current audit is not an initial one, the previous mission prepared an earlier audit,
+    and that audit date is already past on ``today`` (a postponed audit not yet held does not count).
+    """
+    if previous is None or audit_type == AuditType.INITIAL:
+        return None
+    if previous.audit_date < audit_date and previous.audit_date < today:
+        return previous.audit_date
+    return None
+
+
 def trend(before: Verdict | None, after: Verdict) -> Trend:
     if before not in _RANK or after not in _RANK:
         return Trend.NOT_COMPARABLE
@@ -585,17 +624,19 @@ def analyze(
     previous: PreviousMission | None = None,
     evidence_max_age: Mapping[int, int] | None = None,
     former_new_entrant: bool = False,
+    today: dt.date,
 ) -> GapAnalysis:
+    """The whole analysis of a mission; ``today`` is the analysis date (was the earlier audit held?)."""
     statuses = tuple(indicator_statuses(applicability, answers, evidence,
                                         previous.verdicts if previous else None))
-    earlier = previous is not None and previous.audit_date < audit_date
+    held = held_audit_between(previous, audit_date, audit_type, today)
     return GapAnalysis(
         audit_date=audit_date,
         audit_type=audit_type,
         statuses=statuses,
         counts=count(statuses),
         by_criterion=counts_by_criterion(statuses),
-        projection=project(statuses, audit_type, previous_is_earlier_audit=earlier),
+        projection=project(statuses, audit_type, held_audit=held),
         risks=tuple(risk_flags(statuses, audit_date, evidence_max_age)),
         progress=progress(statuses, previous) if previous else None,
         surveillance=tuple(surveillance_scope(statuses, former_new_entrant=former_new_entrant)),

@@ -91,6 +91,18 @@ def input_hash(profile: ClientProfile, mission: Mission, answers: dict[str, Answ
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def applicability_scope(profile: ClientProfile) -> str:
+    """The client's scope used for applicability, in French, new-entrant status always stated.
+
+    Applicability depends on categories, conditions and new-entrant status: a later profile change
+    changes it, so the report records the scope it was computed with.
+    """
+    text = profile.scope().describe()
+    if not profile.is_new_entrant:
+        text += " — pas nouvel entrant"
+    return text
+
+
 # -- next audit and what changes ------------------------------------------------------------
 
 
@@ -234,9 +246,10 @@ class ReportContext:
 def load_report_context(workspace: str | Path | None, client: str, mission: str | None = None,
                         today: dt.date | None = None) -> ReportContext:
     ws = Workspace.open(workspace)
-    data = load_mission(ws, client, mission or None)
     generated = dt.datetime.now().astimezone()
-    changes = changes_for(ws, data, today or generated.date())
+    today = today or generated.date()
+    data = load_mission(ws, client, mission or None, today=today)
+    changes = changes_for(ws, data, today)
     ref = data.referential
     provenance = {
         "client": data.mission.client_id,
@@ -244,6 +257,7 @@ def load_report_context(workspace: str | Path | None, client: str, mission: str 
         "referential": ref.id,
         "referential_version": ref.version,
         "referential_status": ref.status.value,
+        "applicability_scope": applicability_scope(data.profile),
         "input_hash": input_hash(data.profile, data.mission, data.answers, data.evidence, data.actions),
         "package_version": __version__,
         "generated_at": generated.isoformat(timespec="seconds"),
