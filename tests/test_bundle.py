@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench.actions import STATE_KEY as ACTIONS_STATE_KEY
+from workbench.actions import GapKind, ProposedAction, apply_plan
 from workbench.bundle import FORMAT_NAME, MEMBERS, export_client, import_bundle, read_bundle
 from workbench.errors import BundleError, NotFoundError, UsageError
 from workbench.referentiel import default_library
@@ -53,6 +55,10 @@ def populate(ws: Workspace, client_id: str = "formapro-lyon") -> None:
     a = s.add_action(Action(mission_id=m1.id, indicator_id=ind(2), title="Publier les indicateurs de résultats",
                             priority=1, owner="Direction", due_date=dt.date(2026, 12, 1)))
     s.update_action(a.id, status=ActionStatus.EN_COURS, comment="Page web en préparation")
+    # working state: where the interview resumes, which generated action answers which gap
+    s.set_state(m1.id, "interview.current_indicator", ind(14))
+    s.set_state(m1.id, ACTIONS_STATE_KEY, {f"{ind(2)}:resultats": a.id})
+    s.set_state(m2.id, "interview.current_indicator", "rnq-2019-v9:ind:30")
 
 
 def snapshot(store) -> dict:
@@ -65,6 +71,9 @@ def without_ids(data: dict) -> dict:
     for name in ("evidence", "actions"):
         for row in out[name]:
             row.pop("id")
+    for st in out["ui_state"]:
+        if st["key"] == ACTIONS_STATE_KEY:
+            st["value"] = sorted(st["value"])
     for h in out["history"]:
         h.pop("entity_key")
         for side in ("before", "after"):
@@ -97,12 +106,13 @@ def test_export_writes_one_checked_file(source, bundle, tmp_path):
         for name in MEMBERS:
             assert hashlib.sha256(zf.read(name)).hexdigest() == manifest["members"][name]["sha256"]
     assert manifest["format"] == FORMAT_NAME == "qualiopi-workbench-bundle"
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["package_version"] == "0.1.0"
     created = dt.datetime.fromisoformat(manifest["created_at"])
     assert abs((dt.datetime.now(dt.UTC) - created).total_seconds()) < 60
     assert manifest["client_id"] == "formapro-lyon" and manifest["client_name"] == "FormaPro Lyon"
-    assert manifest["counts"] == {"missions": 2, "answers": 4, "evidence": 2, "actions": 1, "history": 17}
+    assert manifest["counts"] == {"missions": 2, "answers": 4, "evidence": 2, "actions": 1, "history": 17,
+                                  "ui_state": 3}
 
 
 def test_export_never_overwrites_nor_writes_elsewhere(source, bundle, tmp_path):
@@ -171,13 +181,17 @@ def test_round_trip_renumbers_ids_taken_by_other_clients(bundle, tmp_path):
             assert snap["id"] == int(h["entity_key"])
         if h["entity"] == "action":
             assert int(h["entity_key"]) == got["actions"][0]["id"]
+    # The generated-actions state follows the renumbered action (not the other client's action 1).
+    assert got["actions"][0]["id"] != 1
+    assert dest.store.get_state("formapro-lyon-m1", ACTIONS_STATE_KEY) == {f"{ind(2)}:resultats": got["actions"][0]["id"]}
     # The other client is untouched.
     assert len(dest.store.list_answers("autre-client-m1")) == 3
     dest.close()
 
 
 def snapshot_of(data: dict) -> dict:
-    return {"client": data["client"], **{k: data[k] for k in ("missions", "answers", "evidence", "actions", "history")}}
+    return {"client": data["client"],
+            **{k: data[k] for k in ("missions", "answers", "evidence", "actions", "history", "ui_state")}}
 
 
 # -- existing client: refuse, or merge ----------------------------------------------------------
@@ -410,3 +424,176 @@ def test_inconsistent_bundle_refused(bundle, tmp_path):
         read_bundle(odd)
     with pytest.raises(UsageError, match="Fichier introuvable"):
         read_bundle(tmp_path / "absent.qwb")
+
+
+# -- mission identifiers (they end up in file names and environment variables) -------------------
+
+def _rename_mission(value, old: str, new: str):
+    """Every string equal to ``old`` replaced by ``new``, anywhere in a JSON value."""
+    if isinstance(value, str):
+        return new if value == old else value
+    if isinstance(value, list):
+        return [_rename_mission(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _rename_mission(v, old, new) for k, v in value.items()}
+    return value
+
+
+def with_mission_id(bundle: Path, out: Path, new: str, *, client_id: str | None = None) -> Path:
+    """The bundle with mission m2 renamed to ``new`` everywhere (a consistent, crafted bundle)."""
+    with zipfile.ZipFile(bundle) as zf:
+        members = {n: json.loads(zf.read(n)) for n in MEMBERS}
+    replace = {}
+    for name, content in members.items():
+        content = _rename_mission(content, "formapro-lyon-m2", new)
+        if name == "missions.json" and client_id:
+            for m in content:
+                if m["id"] == new:
+                    m["client_id"] = client_id
+        replace[name] = json.dumps(content).encode()
+    return rewrite(bundle, out, replace=replace, fix_checksums=True)
+
+
+@pytest.mark.parametrize(("bad", "client_id", "expected"), [
+    ("../../../../tmp/x/pwned", None, "identifiant de mission invalide : « ../../../../tmp/x/pwned »"),
+    ("formapro-lyon-m2/../../x", None, "identifiant de mission invalide : « formapro-lyon-m2/../../x »"),
+    ("formapro-lyon-mx", None, "identifiant de mission invalide : « formapro-lyon-mx »"),
+    ("formapro-lyon-m2\n", None, "identifiant de mission invalide"),
+    ("formapro-lyon-m٣", None, "identifiant de mission invalide"),  # non-ASCII digit
+    ("autre-client-m1", None, "identifiant de mission invalide : « autre-client-m1 »"),
+    ("autre-client-m1", "autre-client", "la mission « autre-client-m1 » appartient au client « autre-client »"),
+])
+def test_crafted_mission_id_refused(bad, client_id, expected, bundle, tmp_path):
+    crafted = with_mission_id(bundle, tmp_path / "crafted.qwb", bad, client_id=client_id)
+    dest = new_ws(tmp_path / "dest", "bob")
+    populate(dest, "autre-client")
+    before = dest.store.export_client_data("autre-client")
+    with pytest.raises(BundleError) as err:
+        import_bundle(dest.store, crafted)
+    assert expected in err.value.message
+    assert "Rien n'a été importé" in err.value.message and err.value.exit_code == 7
+    assert not dest.store.client_exists("formapro-lyon")
+    assert [m.client_id for m in dest.store.list_missions()] == ["autre-client", "autre-client"]
+    assert dest.store.export_client_data("autre-client") == before
+    assert not (tmp_path / "x").exists()
+    dest.close()
+
+
+def test_store_refuses_crafted_mission_id_itself(bundle, tmp_path):
+    """Defence in depth: the store checks the ids even when called without read_bundle."""
+    data = read_bundle(bundle)[1]
+    data = _rename_mission(data, "formapro-lyon-m2", "../../pwned")
+    dest = new_ws(tmp_path / "dest", "bob")
+    with pytest.raises(BundleError, match="Identifiant de mission invalide dans le paquet : « ../../pwned »"):
+        dest.store.import_client_data(data)
+    assert not dest.store.client_exists("formapro-lyon")
+    dest.close()
+
+
+@pytest.mark.parametrize(("member", "expected"), [
+    ("ui_state.json", "élément « ui_state.json » : mission « autre-client-m1 » absente du paquet"),
+    ("history.json", "élément « history.json » : mission « autre-client-m1 » absente du paquet"),
+    ("evidence.json", "élément « evidence.json » : mission « autre-client-m1 » absente du paquet"),
+])
+def test_rows_of_foreign_missions_refused(member, expected, bundle, tmp_path):
+    with zipfile.ZipFile(bundle) as zf:
+        rows = json.loads(zf.read(member))
+    rows[0]["mission_id"] = "autre-client-m1"
+    odd = rewrite(bundle, tmp_path / "odd.qwb", replace={member: json.dumps(rows).encode()}, fix_checksums=True)
+    dest = new_ws(tmp_path / "dest", "bob")
+    populate(dest, "autre-client")
+    with pytest.raises(BundleError, match=expected):
+        import_bundle(dest.store, odd)
+    assert not dest.store.client_exists("formapro-lyon")
+    dest.close()
+
+
+# -- working state (ui_state) ---------------------------------------------------------------------
+
+def test_working_state_travels_with_the_client(bundle, tmp_path):
+    dest = new_ws(tmp_path / "dest", "bob")
+    populate(dest, "autre-client")  # takes action id 1: formapro's action is renumbered
+    report = import_bundle(dest.store, bundle)
+    assert (report.state_added, report.state_identical, report.state_kept) == (3, 0, [])
+    assert dest.store.get_state("formapro-lyon-m1", "interview.current_indicator") == ind(14)
+    assert dest.store.get_state("formapro-lyon-m2", "interview.current_indicator") == "rnq-2019-v9:ind:30"
+    # The other client's state is untouched.
+    assert dest.store.get_state("autre-client-m1", ACTIONS_STATE_KEY) == {f"{ind(2)}:resultats": 1}
+    # Regenerating the plan after the hand-over does not duplicate the action, even when the
+    # remediation wording changed (the action is found through the state, not its title).
+    action = dest.store.list_actions("formapro-lyon-m1")[0]
+    proposal = ProposedAction(key=f"{ind(2)}:resultats", indicator_id=ind(2), number=2, kind=GapKind.MAJOR,
+                              title="Publier les résultats (nouvelle formulation)", detail="", owner="Direction",
+                              due_date=dt.date(2026, 12, 1))
+    result = apply_plan(dest.store, "formapro-lyon-m1", [proposal])
+    assert result.created == [] and [a.id for a in result.kept] == [action.id]
+    assert len(dest.store.list_actions("formapro-lyon-m1")) == 1
+    assert "État de travail (reprise, actions générées) ajouté : 3" in "\n".join(report.lines())
+    dest.close()
+
+
+def test_merge_never_overwrites_local_working_state(source, bundle, tmp_path):
+    bob = new_ws(tmp_path / "bob", "bob")
+    import_bundle(bob.store, bundle)
+    bob.store.set_state("formapro-lyon-m1", "interview.current_indicator", ind(20))  # Bob moved on
+    source.store.set_state("formapro-lyon-m1", "interview.current_indicator", ind(3))  # so did Alice
+    source.store.set_state("formapro-lyon-m2", "vue.filtre", "nc")  # a key Bob does not have
+    second = export_client(source.store, "formapro-lyon", tmp_path / "second.qwb")
+
+    report = import_bundle(bob.store, second, merge=True)
+    assert report.state_added == 1 and report.state_identical == 2
+    assert report.state_kept == [{"mission_id": "formapro-lyon-m1", "key": "interview.current_indicator",
+                                  "local": ind(20), "incoming": ind(3)}]
+    assert bob.store.get_state("formapro-lyon-m1", "interview.current_indicator") == ind(20)
+    assert bob.store.get_state("formapro-lyon-m2", "vue.filtre") == "nc"
+    lines = "\n".join(report.lines())
+    assert ("mission formapro-lyon-m1 : point de reprise de l'entretien — valeur locale conservée, "
+            "celle du paquet écartée") in lines
+    assert report.to_dict()["state_kept"][0]["local"] == ind(20)
+    bob.close()
+
+
+def test_format_1_bundle_without_working_state_still_imports(bundle, tmp_path):
+    with zipfile.ZipFile(bundle) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    members = {k: v for k, v in manifest["members"].items() if k != "ui_state.json"}
+    old = rewrite(bundle, tmp_path / "old.qwb", drop="ui_state.json",
+                  manifest_update={"format_version": 1, "members": members})
+    dest = new_ws(tmp_path / "dest", "bob")
+    report = import_bundle(dest.store, old)
+    assert report.client_created and report.state_added == 0 and report.answers_added == 4
+    assert dest.store.get_state("formapro-lyon-m1", "interview.current_indicator") is None
+    dest.close()
+
+
+def test_format_2_bundle_requires_working_state(bundle, tmp_path):
+    missing = rewrite(bundle, tmp_path / "missing.qwb", drop="ui_state.json")
+    with pytest.raises(BundleError, match="élément « ui_state.json » manquant"):
+        read_bundle(missing)
+    with zipfile.ZipFile(bundle) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    members = {k: v for k, v in manifest["members"].items() if k != "ui_state.json"}
+    unlisted = rewrite(bundle, tmp_path / "unlisted.qwb", manifest_update={"members": members})
+    with pytest.raises(BundleError, match="empreinte SHA-256 de « ui_state.json » absente du manifeste"):
+        read_bundle(unlisted)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (["pas", "un", "objet"], "correspondance écarts → actions générées de la mission « formapro-lyon-m1 » illisible"),
+    ({"k": "1"}, "correspondance écarts → actions générées de la mission « formapro-lyon-m1 » illisible"),
+    ({"k": 99}, "action 99 absente de la mission « formapro-lyon-m1 » du paquet"),
+])
+def test_generated_actions_state_checked(value, expected, bundle, tmp_path):
+    with zipfile.ZipFile(bundle) as zf:
+        states = json.loads(zf.read("ui_state.json"))
+    for st in states:
+        if st["key"] == ACTIONS_STATE_KEY:
+            st["value"] = value
+    odd = rewrite(bundle, tmp_path / "odd.qwb", replace={"ui_state.json": json.dumps(states).encode()},
+                  fix_checksums=True)
+    with pytest.raises(BundleError, match=expected):
+        read_bundle(odd)
+    duplicated = rewrite(bundle, tmp_path / "dup.qwb", replace={"ui_state.json": json.dumps(
+        states + states[:1]).encode()}, fix_checksums=True)
+    with pytest.raises(BundleError, match="état de travail en double"):
+        read_bundle(duplicated)

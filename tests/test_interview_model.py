@@ -290,3 +290,27 @@ def test_surveillance_mission_uses_short_grid_plus_previous_ncs(workspace):
     assert 2 not in numbers and 8 not in numbers
     assert "relevée à la mission précédente" in model.source_label(model.entry_by_number(30))
     assert model.progress().applicable == len(numbers)
+
+
+def test_two_sessions_on_one_mission_keep_each_others_ticks_and_answers(workspace, mission):
+    """JupyterLab and Voilà (or an old tab) open on the same mission: nothing is lost."""
+    from workbench.interview.model import InterviewModel
+    from workbench.vocab import QuestionKind
+
+    samples = {QuestionKind.YES_NO: lambda q: True, QuestionKind.TEXT: lambda q: "texte",
+               QuestionKind.NUMBER: lambda q: 3, QuestionKind.DATE: lambda q: "2026-01-15",
+               QuestionKind.SINGLE_CHOICE: lambda q: q.choices[0],
+               QuestionKind.MULTIPLE_CHOICE: lambda q: [q.choices[0]]}
+    a = InterviewModel(workspace, mission.id)
+    b = InterviewModel(workspace, mission.id)  # loaded before a writes anything
+    entry = next(e for e in a.entries if len(e.proofs) >= 2 and len(e.questions) >= 2)
+    a.set_proof(entry.proofs[0], True, indicator_id=entry.id)
+    b.set_proof(entry.proofs[1], True, indicator_id=entry.id)
+    assert workspace.store.get_answer(mission.id, entry.id).checklist == {entry.proofs[0]: True,
+                                                                         entry.proofs[1]: True}
+    q1, q2 = entry.questions[:2]
+    a.set_response(q1.id, samples[q1.kind](q1), indicator_id=entry.id)
+    b.set_response(q2.id, samples[q2.kind](q2), indicator_id=entry.id)
+    assert set(workspace.store.get_answer(mission.id, entry.id).responses) == {q1.id, q2.id}
+    b.set_response(q2.id, None, indicator_id=entry.id)  # clearing an answer removes it
+    assert set(workspace.store.get_answer(mission.id, entry.id).responses) == {q1.id}

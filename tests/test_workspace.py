@@ -58,3 +58,13 @@ def test_invalid_verdict_is_refused_in_french_and_nothing_saved(workspace):
         workspace.store.save_answer(m.id, "rnq-2026:ind:01", verdict="presque")
     assert workspace.store.get_answer(m.id, "rnq-2026:ind:01").verdict.value == "conforme"
     assert len(workspace.store.history(m.id)) == 1
+
+
+def test_previous_mission_is_the_latest_earlier_audit_whatever_the_entry_order(workspace):
+    workspace.store.create_client(ClientProfile(id="acme", name="ACME", categories=["AF"]))
+    m1 = workspace.new_mission("acme", mission_type=MissionType.PRE_AUDIT, audit_date=dt.date(2027, 6, 1))
+    m2 = workspace.new_mission("acme", mission_type=MissionType.PRE_AUDIT, audit_date=dt.date(2026, 12, 1))
+    m3 = workspace.new_mission("acme", mission_type=MissionType.PRE_AUDIT, audit_date=dt.date(2027, 12, 1))
+    assert workspace.store.previous_mission(m3).id == m1.id
+    assert workspace.store.previous_mission(m1).id == m2.id
+    assert workspace.store.previous_mission(m2) is None

@@ -2,9 +2,14 @@
 
 A bundle is a zip archive holding ``manifest.json`` (format name and version, package version,
 creation time, SHA-256 and size of every member) and one JSON member per kind of data: the
-profile, the missions, the answers, the evidence metadata (no files), the action plan and the
-full change history. Import checks everything (archive, checksums, format, content) before
-writing anything, then writes in one transaction: all or nothing.
+profile, the missions, the answers, the evidence metadata (no files), the action plan, the
+full change history and (since format 2) the per-mission working state (``ui_state``: where the
+interview resumes, which generated action comes from which gap). Import checks everything
+(archive, checksums, format, content, identifiers) before writing anything, then writes in one
+transaction: all or nothing.
+
+Mission identifiers end up in file names (reports) and environment variables: a bundle is only
+accepted when each of them has exactly the form the store creates, ``<client id>-m<number>``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import enum
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zipfile
 import zlib
@@ -24,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbench import __version__
+from workbench.actions import STATE_KEY as ACTIONS_STATE_KEY
 from workbench.errors import BundleError, UsageError, WorkbenchError
 from workbench.profile import profile_from_data, validate_client_id
 from workbench.referentiel import Library, describe_validation_error
@@ -31,9 +38,17 @@ from workbench.store import Action, Answer, Evidence, Mission, Store, now
 from workbench.vocab import Verdict
 
 FORMAT_NAME = "qualiopi-workbench-bundle"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""1: first format; 2: adds ``ui_state.json``."""
 MANIFEST = "manifest.json"
-MEMBERS = ("profile.json", "missions.json", "answers.json", "evidence.json", "actions.json", "history.json")
+MEMBERS = ("profile.json", "missions.json", "answers.json", "evidence.json", "actions.json", "history.json",
+           "ui_state.json")
+MEMBER_SINCE = {"ui_state.json": 2}
+"""Members added after format 1, with the format version that made them mandatory."""
+STATE_LABELS = {
+    "interview.current_indicator": "point de reprise de l'entretien",
+    ACTIONS_STATE_KEY: "correspondance écarts → actions générées",
+}
 MAX_MEMBER_SIZE = 256 * 1024 * 1024
 """Refuse members announcing more than this (a bundle is text; protects against zip bombs)."""
 SUFFIX = ".qwb"
@@ -75,6 +90,12 @@ class BundleAction(Action):
     updated_by: str
 
 
+class BundleState(_Strict):
+    mission_id: str
+    key: str = Field(min_length=1)
+    value: Any
+
+
 class BundleHistory(_Strict):
     mission_id: str
     entity: str = Field(min_length=1)
@@ -93,7 +114,17 @@ _MEMBER_MODELS: dict[str, type[BaseModel]] = {
     "evidence.json": BundleEvidence,
     "actions.json": BundleAction,
     "history.json": BundleHistory,
+    "ui_state.json": BundleState,
 }
+
+
+def mission_id_ok(mission_id: str, client_id: str) -> bool:
+    """True when ``mission_id`` has the form the store gives: ``<client_id>-m<number>``."""
+    return re.fullmatch(re.escape(client_id) + r"-m[0-9]+", mission_id) is not None
+
+
+def state_label(key: str) -> str:
+    return STATE_LABELS.get(key, key)
 
 
 def _db_value(value: Any) -> Any:
@@ -158,6 +189,11 @@ class ImportReport(_Strict):
     actions_added: int
     actions_existing: int
     history_added: int
+    state_added: int = 0
+    """Working-state entries (``ui_state``) written."""
+    state_identical: int = 0
+    state_kept: list[dict[str, Any]] = Field(default_factory=list)
+    """Local working-state entries that differ from the bundle's: kept, the bundle's value ignored."""
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -179,6 +215,12 @@ class ImportReport(_Strict):
         out.append(f"Preuves ajoutées : {self.evidence_added} ; déjà présentes : {self.evidence_existing}")
         out.append(f"Actions ajoutées : {self.actions_added} ; déjà présentes : {self.actions_existing}")
         out.append(f"Entrées d'historique ajoutées : {self.history_added}")
+        out.append(f"État de travail (reprise, actions générées) ajouté : {self.state_added} ; "
+                   f"identique déjà présent : {self.state_identical} ; "
+                   f"conservé localement : {len(self.state_kept)}")
+        for kept in self.state_kept:
+            out.append(f"  mission {kept['mission_id']} : {state_label(kept['key'])} — valeur locale "
+                       "conservée, celle du paquet écartée")
         if self.conflicts:
             out.append(f"{len(self.conflicts)} conflit(s) — rien n'a été écrasé :")
             out.extend(f"  - {c.describe()}" for c in self.conflicts)
@@ -217,6 +259,7 @@ def export_client(store: Store, client_id: str, path: str | os.PathLike[str], *,
         "evidence.json": _json_bytes(data["evidence"]),
         "actions.json": _json_bytes(data["actions"]),
         "history.json": _json_bytes(data["history"]),
+        "ui_state.json": _json_bytes(data["ui_state"]),
     }
     manifest = {
         "format": FORMAT_NAME,
@@ -339,6 +382,9 @@ def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
         raw: dict[str, Any] = {}
         for name in MEMBERS:
             entry = members.get(name)
+            if entry is None and version < MEMBER_SINCE.get(name, 1):
+                raw[name] = []  # older format: this member did not exist yet
+                continue
             if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
                 raise _corrupt(path, f"empreinte SHA-256 de « {name} » absente du manifeste")
             blob = _read_member(zf, name, path)
@@ -383,13 +429,15 @@ def _validate(raw: dict[str, Any], path: Path) -> dict[str, Any]:
                 raise _invalid(path, name, exc, row, i) from None
         data[name.removesuffix(".json")] = items
     missions: list[BundleMission] = data["missions"]
-    mids = {m.id for m in missions}
-    if len(mids) != len(missions) or len({m.seq for m in missions}) != len(missions):
-        raise _corrupt(path, "missions en double")
     for m in missions:
         if m.client_id != cid:
             raise _corrupt(path, f"la mission « {m.id} » appartient au client « {m.client_id} », pas à « {cid} »")
-    for name in ("answers", "evidence", "actions"):
+        if not mission_id_ok(m.id, cid):
+            raise _corrupt(path, f"identifiant de mission invalide : « {m.id} » (attendu : « {cid}-m<numéro> »)")
+    mids = {m.id for m in missions}
+    if len(mids) != len(missions) or len({m.seq for m in missions}) != len(missions):
+        raise _corrupt(path, "missions en double")
+    for name in ("answers", "evidence", "actions", "ui_state"):
         for item in data[name]:
             if item.mission_id not in mids:
                 raise _corrupt(path, f"élément « {name}.json » : mission « {item.mission_id} » absente du paquet")
@@ -400,6 +448,21 @@ def _validate(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         ids = [item.id for item in data[name]]
         if len(set(ids)) != len(ids):
             raise _corrupt(path, f"identifiants en double dans « {name}.json »")
+    state_keys = [(s.mission_id, s.key) for s in data["ui_state"]]
+    if len(set(state_keys)) != len(state_keys):
+        raise _corrupt(path, "état de travail en double pour une même mission et une même clé")
+    actions_of = {(a.mission_id, a.id) for a in data["actions"]}
+    for s in data["ui_state"]:
+        if s.key == ACTIONS_STATE_KEY:
+            value = s.value
+            if not isinstance(value, dict) or not all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+                raise _corrupt(path, f"élément « ui_state.json » : {state_label(s.key)} de la mission "
+                                     f"« {s.mission_id} » illisible")
+            for action_id in value.values():
+                if (s.mission_id, action_id) not in actions_of:
+                    raise _corrupt(path, f"élément « ui_state.json » : action {action_id} absente de la "
+                                         f"mission « {s.mission_id} » du paquet")
     for h in data["history"]:
         if h.mission_id and h.mission_id not in mids:
             raise _corrupt(path, f"élément « history.json » : mission « {h.mission_id} » absente du paquet")
@@ -408,6 +471,7 @@ def _validate(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"client": data["client"]}
     for name in ("missions", "answers", "evidence", "actions"):
         out[name] = [_db_row(item) for item in data[name]]
+    out["ui_state"] = [{"mission_id": s.mission_id, "key": s.key, "value": s.value} for s in data["ui_state"]]
     # history before/after are free JSON: keep them exactly as exported.
     out["history"] = [{**_db_row(h), "before": h.before, "after": h.after} for h in data["history"]]
     return out

@@ -154,7 +154,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_answers(self, mission_id: str) -> dict[str, Answer]: ...
     @abc.abstractmethod
-    def save_answer(self, mission_id: str, indicator_id: str, **changes: Any) -> Answer: ...
+    def save_answer(self, mission_id: str, indicator_id: str, *,
+                    merge: dict[str, dict[str, Any]] | None = None, **changes: Any) -> Answer: ...
 
     # evidence
     @abc.abstractmethod
@@ -175,6 +176,8 @@ class Store(abc.ABC):
     # history and UI state
     @abc.abstractmethod
     def history(self, mission_id: str, indicator_id: str | None = None) -> list[HistoryEntry]: ...
+    @abc.abstractmethod
+    def history_actors(self) -> list[str]: ...
     @abc.abstractmethod
     def get_state(self, mission_id: str, key: str, default: Any = None) -> Any: ...
     @abc.abstractmethod
@@ -472,7 +475,8 @@ class SQLiteStore(Store):
         """The client's latest mission created before this one."""
         earlier = [m for m in self.list_missions(mission.client_id) if m.id != mission.id
                    and (m.audit_date, m.created_at) < (mission.audit_date, mission.created_at)]
-        return earlier[-1] if earlier else None
+        # Missions may be entered in any order: the latest by audit date, not by creation.
+        return max(earlier, key=lambda m: (m.audit_date, m.created_at)) if earlier else None
 
     # -- answers -------------------------------------------------------------------------
     @staticmethod
@@ -494,9 +498,15 @@ class SQLiteStore(Store):
         rows = self._conn.execute("SELECT * FROM answers WHERE mission_id=?", (mission_id,)).fetchall()
         return {r["indicator_id"]: self._answer(r) for r in rows}
 
-    def save_answer(self, mission_id: str, indicator_id: str, **changes: Any) -> Answer:
-        """Apply a partial change to an answer; returns the saved answer. History keeps each field."""
-        unknown = set(changes) - set(Answer.ANSWER_FIELDS)
+    def save_answer(self, mission_id: str, indicator_id: str, *,
+                    merge: dict[str, dict[str, Any]] | None = None, **changes: Any) -> Answer:
+        """Apply a partial change to an answer; returns the saved answer. History keeps each field.
+
+        ``merge`` updates single keys of ``responses`` or ``checklist`` against the value read
+        inside the write transaction, so two sessions ticking different proofs both keep theirs.
+        """
+        merge = merge or {}
+        unknown = (set(changes) - set(Answer.ANSWER_FIELDS)) | (set(merge) - {"responses", "checklist"})
         if unknown:
             raise StoreError(f"Champ(s) de réponse inconnu(s) : {', '.join(sorted(unknown))}.")
         stamp = now()
@@ -506,6 +516,9 @@ class SQLiteStore(Store):
             row = c.execute("SELECT * FROM answers WHERE mission_id=? AND indicator_id=?",
                             (mission_id, indicator_id)).fetchone()
             current = self._answer(row) if row else Answer(mission_id=mission_id, indicator_id=indicator_id)
+            for field, items in merge.items():  # a None value removes the key
+                merged = {**getattr(current, field), **items}
+                changes[field] = {k: v for k, v in merged.items() if v is not None}
             updated = _validated(Answer, current.model_dump() | changes | {"updated_at": stamp,
                                                                           "updated_by": self.actor})
             diffs = [(f, getattr(current, f), getattr(updated, f)) for f in Answer.ANSWER_FIELDS
@@ -651,6 +664,10 @@ class SQLiteStore(Store):
             for r in self._conn.execute(sql + " ORDER BY id", params)
         ]
 
+    def history_actors(self) -> list[str]:
+        """Everyone who changed anything in this store."""
+        return [r["actor"] for r in self._conn.execute("SELECT DISTINCT actor FROM history ORDER BY actor")]
+
     def get_state(self, mission_id: str, key: str, default: Any = None) -> Any:
         row = self._conn.execute("SELECT value FROM ui_state WHERE mission_id=? AND key=?",
                                  (mission_id, key)).fetchone()
@@ -678,7 +695,7 @@ class SQLiteStore(Store):
         "mission_id", "entity", "entity_key", "indicator_id", "field", "before", "after", "actor", "at")
 
     def export_client_data(self, client_id: str) -> dict[str, Any]:
-        """Every row of one client (profile, missions, answers, evidence, actions, history).
+        """Every row of one client (profile, missions, answers, evidence, actions, history, ui_state).
 
         Read in one transaction, so the snapshot is consistent even while another process writes.
         Removed evidence is included (flag ``removed``) because the history refers to it.
@@ -704,6 +721,8 @@ class SQLiteStore(Store):
             evidence = rows("SELECT * FROM evidence WHERE mission_id IN ({marks}) ORDER BY id")
             actions = rows("SELECT * FROM actions WHERE mission_id IN ({marks}) ORDER BY id")
             history = rows("SELECT * FROM history WHERE mission_id IN ({marks}) ORDER BY id")
+            ui_state = rows("SELECT mission_id, key, value FROM ui_state WHERE mission_id IN ({marks})"
+                            " ORDER BY mission_id, key")
             history += [dict(r) for r in c.execute(
                 "SELECT * FROM history WHERE mission_id='' AND entity='client' AND entity_key=? ORDER BY id",
                 (client_id,))]
@@ -716,6 +735,8 @@ class SQLiteStore(Store):
             a["checklist"] = json.loads(a["checklist"])
         for e in evidence:
             e["removed"] = bool(e["removed"])
+        for st in ui_state:
+            st["value"] = json.loads(st["value"])
         history.sort(key=lambda h: h["id"])
         for h in history:
             del h["id"]
@@ -725,7 +746,7 @@ class SQLiteStore(Store):
             "client": {"id": row["id"], "profile": json.loads(row["profile"]),
                        "created_at": row["created_at"], "updated_at": row["updated_at"]},
             "missions": missions, "answers": answers, "evidence": evidence, "actions": actions,
-            "history": history,
+            "history": history, "ui_state": ui_state,
         }
 
     def import_client_data(self, data: dict[str, Any], *, merge: bool = False) -> dict[str, Any]:
@@ -734,19 +755,28 @@ class SQLiteStore(Store):
         A new client is created as is. An existing client is refused unless ``merge``; a merge
         adds missing missions, answers, evidence and actions, never replaces a different local
         answer or action (kept, and listed under ``conflicts``) and appends the history.
-        Evidence and action ids are kept when free, renumbered otherwise (history follows).
+        Evidence and action ids are kept when free, renumbered otherwise (history and the
+        generated-actions state follow). Working state (``ui_state``) is added key by key; a
+        local key is never overwritten (a different value is listed under ``state_kept``).
+        Mission ids must read ``<client id>-m<number>`` (they end up in file names).
         """
+        from workbench.actions import STATE_KEY as ACTIONS_STATE_KEY
+        from workbench.bundle import mission_id_ok
         from workbench.errors import BundleError
 
         client = data["client"]
         cid = client["id"]
         validate_client_id(cid)
+        for m in data["missions"]:
+            if m["client_id"] != cid or not mission_id_ok(m["id"], cid):
+                raise BundleError(f"Identifiant de mission invalide dans le paquet : « {m['id']} » (attendu : "
+                                  f"« {cid}-m<numéro> ») ; rien n'a été importé.")
         report: dict[str, Any] = {
             "client_id": cid, "client_created": False, "profile_conflict": False,
             "missions_added": [], "missions_existing": [], "missions_renamed": {},
             "answers_added": 0, "answers_identical": 0, "conflicts": [],
             "evidence_added": 0, "evidence_existing": 0, "actions_added": 0, "actions_existing": 0,
-            "history_added": 0,
+            "history_added": 0, "state_added": 0, "state_identical": 0, "state_kept": [],
         }
         stamp = now().isoformat()
         with self._tx() as c:
@@ -890,6 +920,23 @@ class SQLiteStore(Store):
                 c.execute(f"INSERT INTO history ({','.join(self._HISTORY_COLS)}) VALUES ({','.join('?' * 9)})",
                           params)
                 report["history_added"] += 1
+
+            for st in data.get("ui_state", []):
+                mid = mission_map[st["mission_id"]]
+                value = st["value"]
+                if st["key"] == ACTIONS_STATE_KEY and isinstance(value, dict):
+                    # point at the actions as imported (renumbered or matched to local ones)
+                    value = {k: int(action_map[str(v)]) for k, v in value.items() if str(v) in action_map}
+                local = c.execute("SELECT value FROM ui_state WHERE mission_id=? AND key=?",
+                                  (mid, st["key"])).fetchone()
+                if local is None:
+                    c.execute("INSERT INTO ui_state VALUES (?,?,?)", (mid, st["key"], _dump(value)))
+                    report["state_added"] += 1
+                elif json.loads(local["value"]) == value:
+                    report["state_identical"] += 1
+                else:
+                    report["state_kept"].append({"mission_id": mid, "key": st["key"],
+                                                 "local": json.loads(local["value"]), "incoming": value})
         return report
 
     @staticmethod

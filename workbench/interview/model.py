@@ -349,21 +349,15 @@ class InterviewModel:
     def set_response(self, question_id: str, value: Any, *, indicator_id: str | None = None) -> Answer:
         entry = self.entry(indicator_id)
         question = entry.question(question_id)
-        clean = normalize_response(question, value)
-        responses = dict(self.answer(entry.id).responses)
-        if clean is None:
-            responses.pop(question.id, None)
-        else:
-            responses[question.id] = clean
-        return self._save(entry, responses=responses)
+        clean = normalize_response(question, value)  # None clears the answer
+        # Merged key by key inside the store's transaction: another open session keeps its answers.
+        return self._save(entry, merge={"responses": {question.id: clean}})
 
     def set_proof(self, proof: str, checked: bool, *, indicator_id: str | None = None) -> Answer:
         entry = self.entry(indicator_id)
         if proof not in entry.proofs:
             raise InterviewError(f"Preuve inconnue pour l'indicateur {entry.number} : « {proof} ».")
-        checklist = dict(self.answer(entry.id).checklist)
-        checklist[proof] = bool(checked)
-        return self._save(entry, checklist=checklist)
+        return self._save(entry, merge={"checklist": {proof: bool(checked)}})
 
     def add_evidence(self, label: str, location: str = "", represents_date: dt.date | str | None = None,
                      *, indicator_id: str | None = None) -> Evidence:
