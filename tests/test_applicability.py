@@ -96,8 +96,13 @@ def test_short_courses_do_not_remove_12_for_bilans(ref2019):
         ("rnq-2019-v9", {C.AF}, {K.CERTIFYING, K.ALTERNANCE}, True, set(),
          {2, 3, 11, 13, 19, 22, 24, 25, 26, 32}),
         ("rnq-2026", {C.CFA}, set(), True, set(), {2, 3, 11, 13, 14, 19, 22, 24, 25, 26, 32}),
-        # New entrant only for BC: indicator 3 applies through AF only, so it is not adapted.
-        ("rnq-2019-v9", {C.AF, C.BC}, {K.CERTIFYING}, False, {C.BC}, {2, 11, 19, 22, 24, 25, 26, 32}),
+        # New entrant only for BC while AF is established: every BC indicator also applies through
+        # AF, so none is adapted (the arrangement covers the new category's indicators only).
+        ("rnq-2019-v9", {C.AF, C.BC}, {K.CERTIFYING}, False, {C.BC}, set()),
+        # Starting VAE next to plain AF: 3 applies through VAE alone, so it is adapted; 2 is not.
+        ("rnq-2019-v9", {C.AF, C.VAE}, set(), False, {C.VAE}, {3}),
+        # New entrant for both categories: everything adapted, as for a first-year provider.
+        ("rnq-2019-v9", {C.AF, C.VAE}, set(), False, {C.AF, C.VAE}, {2, 3, 11, 19, 22, 24, 25, 26, 32}),
         ("rnq-2019-v9", {C.AF}, set(), False, set(), set()),
     ],
 )

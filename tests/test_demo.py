@@ -64,13 +64,44 @@ def test_demo_refuses_a_workspace_with_real_clients(tmp_path):
     store = SQLiteStore(tmp_path / "workbench.db")
     store.create_client(ClientProfile(id="vrai-client", name="Vrai client", categories=["AF"]))
     store.close()
-    with pytest.raises(WorkbenchError, match="contient déjà des clients réels"):
+    with pytest.raises(WorkbenchError, match="ne viennent pas de la démonstration"):
         build_demo(tmp_path)
     store = SQLiteStore(tmp_path / "workbench.db")
     assert [c.id for c in store.list_clients()] == ["vrai-client"]
     store.close()
     r = run_cli("demo", "--no-reports", workspace=tmp_path)
     assert r.code == 1 and "n'écrase rien" in r.err and "Traceback" not in r.err
+
+
+def test_rebuilding_the_demo_never_deletes_what_a_consultant_added(tmp_path):
+    """The reviewer's case: a demo workspace later used for real work must not be wiped."""
+    ws = build_demo(tmp_path)
+    ws.close()
+    store = SQLiteStore(tmp_path / "workbench.db", actor="alice")
+    store.create_client(ClientProfile(id="vrai-client", name="Vrai client", categories=["AF"]))
+    store.close()
+    with pytest.raises(WorkbenchError, match="clients : vrai-client"):
+        build_demo(tmp_path)
+    store = SQLiteStore(tmp_path / "workbench.db")
+    assert "vrai-client" in [c.id for c in store.list_clients()]
+    store.close()
+
+
+def test_rebuilding_the_demo_keeps_answers_changed_by_someone(tmp_path):
+    ws = build_demo(tmp_path)
+    mission = ws.store.list_missions()[0]
+    ws.close()
+    store = SQLiteStore(tmp_path / "workbench.db", actor="alice")
+    store.save_answer(mission.id, next(iter(store.list_answers(mission.id))), notes="Mon essai")
+    store.close()
+    with pytest.raises(WorkbenchError, match="modifications faites par : alice"):
+        build_demo(tmp_path)
+
+
+def test_demo_refuses_a_configured_store(tmp_path):
+    (tmp_path / "workbench.yaml").write_text("store_url: sqlite:///ailleurs.db\n", encoding="utf-8")
+    with pytest.raises(WorkbenchError, match="store_url"):
+        build_demo(tmp_path)
 
 
 def test_demo_cli_without_reports(tmp_path):

@@ -45,7 +45,13 @@ class Scope(BaseModel):
     """Categories the provider is starting (new entrant for those only)."""
 
     def is_new_entrant_for(self, categories: Iterable[Category]) -> bool:
-        return self.new_entrant or any(c in self.new_entrant_categories for c in categories)
+        """New entrant for every one of these categories.
+
+        The arrangement applies to the indicators of the categories being started only: an
+        indicator that also applies through an established category is audited in full.
+        """
+        cats = list(categories)
+        return self.new_entrant or (bool(cats) and all(c in self.new_entrant_categories for c in cats))
 
     def describe(self) -> str:
         cats = ", ".join(c.value for c in sorted(self.categories, key=list(Category).index))

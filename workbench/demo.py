@@ -16,7 +16,7 @@ from pathlib import Path
 from workbench.applicability import evaluate
 from workbench.errors import WorkbenchError
 from workbench.profile import Address, Certification, Contact, Site
-from workbench.settings import CONFIG_FILE, STORE_FILE
+from workbench.settings import CONFIG_FILE, STORE_FILE, load_settings
 from workbench.store import Evidence, SQLiteStore
 from workbench.templates import load_template, profile_from_template
 from workbench.vocab import MissionType, NCGrading, Verdict
@@ -166,20 +166,38 @@ def _verdict(rng: random.Random, grading: NCGrading, mission: DemoMission) -> Ve
 
 
 def _check_workspace(ws_path: Path) -> None:
-    """Refuse to touch a workspace holding real (non-demo) data."""
+    """Refuse to touch a workspace holding anything the demo did not write itself.
+
+    A previous demo build is replaced only when it holds nothing but demo clients and demo writes:
+    a real client added to it, or an answer changed by someone, makes the demo refuse.
+    """
+    settings = load_settings(ws_path)
+    if settings.store_url is not None:
+        raise WorkbenchError(
+            f"L'espace de travail {ws_path} utilise une base configurée (store_url dans {CONFIG_FILE}) : "
+            "la démonstration n'y écrit pas. Choisissez un autre dossier avec --workspace."
+        )
     db = ws_path / STORE_FILE
     if not db.exists():
         return
     store = SQLiteStore(db, create=False)
     try:
         is_demo = store.get_meta(DEMO_MARKER) == "1"
-        has_clients = bool(store.list_clients()) if not is_demo else True
+        demo_ids = {c.id for c in CLIENTS}
+        foreign = sorted(c.id for c in store.list_clients() if not is_demo or c.id not in demo_ids)
+        actors = sorted(set(store.history_actors()) - {DEMO_ACTOR}) if is_demo else []
     finally:
         store.close()
-    if not is_demo and has_clients:
+    if foreign or actors:
+        found = []
+        if foreign:
+            found.append(f"clients : {', '.join(foreign)}")
+        if actors:
+            found.append(f"modifications faites par : {', '.join(actors)}")
         raise WorkbenchError(
-            f"L'espace de travail {ws_path} contient déjà des clients réels : la démonstration "
-            "n'écrase rien. Choisissez un autre dossier avec --workspace."
+            f"L'espace de travail {ws_path} contient des données qui ne viennent pas de la démonstration "
+            f"({' ; '.join(found)}) : la démonstration n'écrase rien. Choisissez un autre dossier avec "
+            "--workspace."
         )
 
 

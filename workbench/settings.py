@@ -10,7 +10,6 @@ import os
 import re
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workbench.errors import WorkbenchError
@@ -51,12 +50,20 @@ class Settings(BaseModel):
     branding: Branding = Field(default_factory=Branding)
 
     @property
-    def store_path(self) -> Path:
-        return self.workspace / STORE_FILE
+    def store_path(self) -> Path | None:
+        """The store's SQLite file (None for another back end); relative paths are workspace-relative."""
+        if self.store_url is None:
+            return self.workspace / STORE_FILE
+        scheme, _, rest = self.store_url.partition("://")
+        if scheme != "sqlite":
+            return None
+        path = Path(rest[1:] if rest.startswith("/") else rest)  # sqlite:///rel, sqlite:////abs
+        return path if path.is_absolute() else self.workspace / path
 
     @property
     def effective_store_url(self) -> str:
-        return self.store_url or f"sqlite:///{self.store_path}"
+        path = self.store_path
+        return f"sqlite:///{path}" if path is not None else str(self.store_url)
 
     @property
     def reports_dir(self) -> Path:
@@ -81,18 +88,26 @@ def load_settings(workspace: str | os.PathLike[str] | None = None) -> Settings:
     data: dict = {}
     cfg = ws / CONFIG_FILE
     if cfg.exists():
+        from workbench.errors import ReferentialError
+        from workbench.referentiel import describe_validation_error, read_yaml
+
         try:
-            loaded = yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise WorkbenchError(f"Fichier de configuration illisible : {cfg} ({exc}).") from None
+            loaded = read_yaml(cfg, "Fichier de configuration")
+        except ReferentialError as exc:
+            raise WorkbenchError(exc.message) from None
+        if loaded is None:
+            loaded = {}
         if not isinstance(loaded, dict):
-            raise WorkbenchError(f"Fichier de configuration invalide : {cfg} (dictionnaire attendu).")
+            raise WorkbenchError(f"Fichier de configuration invalide : {cfg} (dictionnaire YAML attendu).")
+        if "workspace" in loaded:
+            raise WorkbenchError(
+                f"Fichier de configuration invalide : {cfg} — champ « workspace » non permis : "
+                "l'espace de travail est le dossier qui contient ce fichier."
+            )
         data = loaded
     try:
         return Settings(workspace=ws, **data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise WorkbenchError(
-            f"Fichier de configuration invalide : {cfg}, champ « {where} » : {first['msg']}."
-        ) from None
+        text, _, field = describe_validation_error(exc, data, list_key="\0")
+        where = f" — champ « {field} »" if field else ""
+        raise WorkbenchError(f"Fichier de configuration invalide : {cfg}{where} : {text}.") from None

@@ -49,11 +49,14 @@ class Workspace:
         """Open a workspace; with ``create=False`` a missing workspace folder is an error, so a
         mistyped --workspace is reported instead of silently created."""
         settings = load_settings(path)
-        if not create and settings.store_url is None and not settings.workspace.is_dir():
+        if not create and not settings.workspace.is_dir():
             raise NotFoundError(
                 f"Espace de travail introuvable : {settings.workspace} n'existe pas. "
                 "Vérifiez --workspace ou WORKBENCH_WORKSPACE, ou créez un client : workbench client new …"
             )
+        path = settings.store_path
+        if not create and settings.store_url is not None and path is not None and not path.exists():
+            raise NotFoundError(f"Base de données introuvable : {path} (store_url de workbench.yaml).")
         return cls(settings, actor=actor)
 
     @property

@@ -8,6 +8,7 @@ turned into the exit code of their class; bad arguments exit with code 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -46,6 +47,18 @@ def _fr(message: str) -> str:
 
 
 argparse._ = _fr  # type: ignore[attr-defined]
+
+OS_ERROR_EXIT = 9
+_ERRNO_FR = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.ENOSPC: "plus d'espace disque",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EEXIST: "le fichier existe déjà",
+}
 
 COMMAND_MODULES = [
     "workbench.cli.referentiel_cmd",
@@ -112,6 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # permission denied, disk full, a folder that does not exist...
+        target = f" {exc.filename}" if exc.filename else ""
+        reason = _ERRNO_FR.get(exc.errno, exc.strerror or str(exc))
+        print(f"Erreur : accès impossible à{target or ' un fichier'} : {reason}.", file=sys.stderr)
+        return OS_ERROR_EXIT
     except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
         if os.environ.get("WORKBENCH_DEBUG"):
             traceback.print_exc()

@@ -1,0 +1,58 @@
+"""Workspace settings file (workbench.yaml) and file-system errors: French messages, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cli_support import run_cli
+from workbench.errors import WorkbenchError
+from workbench.settings import load_settings
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("branding:\n  firm: X\n  colour: bleu\n", "« branding.colour » : champ inconnu"),
+        ("branding:\n  primary_color: bleu\n", "« branding.primary_color »"),
+        ("workspace: /ailleurs\n", "« workspace » non permis"),
+        ("branding: [\n", "erreur de syntaxe YAML"),
+        ("- a\n- b\n", "dictionnaire YAML attendu"),
+    ],
+)
+def test_bad_settings_file_named_in_french(tmp_path, content, fragment):
+    (tmp_path / "workbench.yaml").write_text(content, encoding="utf-8")
+    with pytest.raises(WorkbenchError) as info:
+        load_settings(tmp_path)
+    assert fragment in info.value.message and "workbench.yaml" in info.value.message
+    r = run_cli("client", "list", workspace=tmp_path)
+    assert r.code != 0 and fragment in r.err and "Traceback" not in r.err
+
+
+def test_settings_not_utf8(tmp_path):
+    (tmp_path / "workbench.yaml").write_bytes("branding:\n  firm: Cabinet Étoile\n".encode("latin-1"))
+    with pytest.raises(WorkbenchError, match="illisible"):
+        load_settings(tmp_path)
+
+
+def test_relative_store_url_is_relative_to_the_workspace(tmp_path, monkeypatch):
+    ws = tmp_path / "espace"
+    ws.mkdir()
+    (ws / "workbench.yaml").write_text("store_url: sqlite:///bases/cabinet.db\n", encoding="utf-8")
+    elsewhere = tmp_path / "ailleurs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = load_settings(ws)
+    assert settings.store_path == ws / "bases" / "cabinet.db"
+    # Reading commands never create the configured database.
+    r = run_cli("client", "list", workspace=ws)
+    assert r.code == 6 and "Base de données introuvable" in r.err
+    assert not (ws / "bases").exists() and not list(elsewhere.iterdir())
+    r = run_cli("client", "new", "acme", "--template", "cfa", "--name", "ACME", workspace=ws)
+    assert r.code == 0, r.err
+    assert (ws / "bases" / "cabinet.db").exists()
+
+
+def test_file_system_errors_are_reported_in_french(tmp_path):
+    r = run_cli("client", "new", "acme", "--template", "cfa", "--name", "ACME", "--workspace", "/proc/nope")
+    assert r.code == 9 and "accès impossible à /proc/nope" in r.err and "introuvable" in r.err
+    assert "Traceback" not in r.err
