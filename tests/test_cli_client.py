@@ -305,3 +305,14 @@ def test_update_cannot_change_the_id(client, tmp_path):
     edited = tmp_path / "p.yaml"
     edited.write_text("id: autre\nname: X\ncategories: [AF]\n", encoding="utf-8")
     fails(run(client, "client", "update", "formapro-lyon", "--from", str(edited)), 2, "ne se modifie pas")
+
+
+def test_show_gives_cycle_and_audit_durations(client):
+    data = json.loads(ok(run(client, "client", "show", "formapro-lyon", "--json")))
+    # Not certified yet: the next audit is the initial one; 150-750 k€, AF + BC: 1.5 + 0.5 days.
+    assert data["cycle"] is None
+    [initial] = data["audit_durations"]
+    assert initial["audit_type"] == "initial" and initial["days"] == 2.0 and initial["on_site"] == "sur site"
+    assert initial["uncertain"]
+    text = ok(run(client, "client", "show", "formapro-lyon"))
+    assert "Durée estimée des audits" in text and "Audit initial : 2 jours (sur site)" in text

@@ -164,6 +164,9 @@ def test_html_cover_and_branding(built):
     assert "--wb-primary: #123456" in html
     assert fr_date_long(dt.date(2026, 12, 10)) == "10 décembre 2026"
     assert "10 décembre 2026" in html
+    # No revenue band on the fixture profile: the duration is not guessed.
+    assert "Durée estimée de l&#39;audit" in html or "Durée estimée de l'audit" in html
+    assert "tranche de chiffre d&#39;affaires à renseigner" in html or "tranche de chiffre d'affaires à renseigner" in html
 
 
 def test_html_synthese_figures_match_the_answers(built):

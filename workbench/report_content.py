@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from workbench import __version__
 from workbench.analysis import MissionData, load_mission
+from workbench.audit_cycle import audit_duration
 from workbench.dates import add_months, fr_date, fr_date_long
 from workbench.diff import VersionDiff, diff_for_scope
 from workbench.errors import ReferentialError
@@ -270,6 +271,7 @@ def _env() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(fr_date=fr_date, fr_date_long=fr_date_long, fr_number=fr_number, fr_percent=fr_percent)
     env.globals.update(Verdict=Verdict, AuditType=AuditType, disclaimer=PROJECTION_DISCLAIMER,
+                       audit_duration=audit_duration,
                        verdict_colors={v.value: c for v, c in VERDICT_COLORS.items()})
     return env
 

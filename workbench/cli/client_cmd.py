@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from workbench.applicability import evaluate
+from workbench.audit_cycle import audit_duration, cycle_dates
 from workbench.bundle import SUFFIX, export_client, import_bundle
 from workbench.cli.common import open_workspace, print_json, print_table
 from workbench.dates import fr_date
@@ -18,7 +19,7 @@ from workbench.profile import FIELD_LABELS, ClientProfile, profile_from_data, va
 from workbench.referentiel import Library, read_yaml
 from workbench.store import Store
 from workbench.templates import list_templates, load_template, profile_from_template
-from workbench.vocab import Verdict
+from workbench.vocab import AuditType, Verdict
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -235,8 +236,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(yaml.safe_dump(profile.model_dump(mode="json", exclude={"id"}), allow_unicode=True,
                              sort_keys=False), end="")
         return 0
+    cycle = cycle_dates(profile)
+    upcoming = ([AuditType.SURVEILLANCE, AuditType.RENOUVELLEMENT] if profile.certification.certified
+                else [AuditType.INITIAL])
+    durations = [audit_duration(profile, t) for t in upcoming]
     if args.json:
         print_json({
+            "cycle": None if cycle is None else {k: v.isoformat() for k, v in vars(cycle).items()},
+            "audit_durations": [d.to_dict() for d in durations],
             "profile": profile.model_dump(mode="json"),
             "scope": profile.scope().describe(),
             "missing": profile.missing_fields(),
@@ -251,6 +258,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         flag = " — en vigueur aujourd'hui" if row["in_force_today"] else ""
         ne = f", dont {row['new_entrant_adapted']} aménagé(s) nouvel entrant" if row["new_entrant_adapted"] else ""
         print(f"  {row['title']} : {row['applicable']} sur {row['total']}{ne}{flag}")
+    if cycle:
+        print("Cycle de certification :")
+        for line in cycle.describe():
+            print(f"  {line}")
+    print("Durée estimée des audits (estimation, arrêté du 6 juin 2019 modifié) :")
+    for d in durations:
+        print(f"  {d.audit_type.label} : {d.label()}")
+        for line in d.details:
+            print(f"    - {line}")
+        for line in d.uncertain:
+            print(f"    ? {line}")
     missing = profile.missing_fields()
     if missing:
         print(f"Reste à renseigner : {', '.join(missing)}")
