@@ -214,7 +214,8 @@ def test_projection_summary_is_french_and_mentions_deadlines(ref2019):
 
 def test_wholly_deferred_follows_the_referential_data(ref2019, ref2026):
     for ref in (ref2019, ref2026):
-        assert [i.number for i in ref.indicators if wholly_deferred(i)] == [3, 22, 32]
+        # §4: 22 and 32 wait entirely for surveillance; for 3 only the pass rates do.
+        assert [i.number for i in ref.indicators if wholly_deferred(i)] == [22, 32]
 
 
 # -- risks ------------------------------------------------------------------------------------

@@ -51,8 +51,8 @@ def test_nc_grading_new_entrant_kind_match_facts(library, version_id):
         assert ind.kind == kind, ind.number
         assert ind.surveillance_minimum == (ind.number in SURVEILLANCE_MIN), ind.number
         assert ind.id == f"{version_id}:ind:{ind.number:02d}"
-        # §4 table: nothing checked at the initial audit for 3, 22 and 32.
-        assert ind.new_entrant.deferred_entirely == (ind.number in {3, 22, 32}), ind.number
+        # §4: 22 and 32 are audited at surveillance; for 3 only the pass rates are deferred.
+        assert ind.new_entrant.deferred_entirely == (ind.number in {22, 32}), ind.number
 
 
 @pytest.mark.parametrize(
