@@ -123,3 +123,12 @@ def test_json_shape(ref2026):
     assert rows[3]["nc_grading"] == "major_only"
     assert rows[0]["nc_grading"] == "minor_or_major"
     assert all(isinstance(r["applicable"], bool) and isinstance(r["number"], int) for r in rows)
+
+
+def test_uncertain_applicability_travels_with_the_result(ref2026):
+    scope = Scope(categories=frozenset({C.AF}), conditions=frozenset({K.SHORT_COURSES_ONLY}))
+    r12 = evaluate(ref2026, scope)[11]
+    assert not r12.applicable
+    assert r12.uncertain and "deux jours" in r12.uncertain
+    assert r12.to_dict()["applicability_uncertain"] == r12.uncertain
+    assert evaluate(ref2026, scope)[3].to_dict()["applicability_uncertain"] is None

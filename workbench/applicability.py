@@ -84,6 +84,11 @@ class IndicatorApplicability:
     def nc_grading(self) -> NCGrading:
         return self.indicator.nc.grading
 
+    @property
+    def uncertain(self) -> str | None:
+        """What the sources leave open about this indicator's applicability, if anything."""
+        return self.indicator.applicability.uncertain
+
     def to_dict(self) -> dict:
         ind = self.indicator
         return {
@@ -93,6 +98,7 @@ class IndicatorApplicability:
             "title": ind.title,
             "applicable": self.applicable,
             "reason": self.reason,
+            "applicability_uncertain": self.uncertain,
             "categories": [c.value for c in self.categories],
             "nc_grading": None if ind.nc.grading == NCGrading.UNKNOWN else ind.nc.grading.value,
             "new_entrant_adapted": self.new_entrant_adapted,

@@ -199,12 +199,17 @@ def cmd_applicable(args: argparse.Namespace) -> int:
                 "oui" if r.applicable else "non",
                 r.indicator.nc.grading.label,
                 "aménagé" if r.new_entrant_adapted else "",
-                r.reason,
+                r.reason + (" (?)" if r.uncertain else ""),
             ]
             for r in results
         ],
         max_width=45,
     )
+    doubtful = [r for r in results if r.uncertain]
+    if doubtful:
+        print("\n(?) Applicabilité incertaine selon les sources :")
+        for r in doubtful:
+            print(f"  Indicateur {r.number} : {r.uncertain}")
     return 0
 
 
