@@ -28,3 +28,4 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_interview.py
 	$(PY) benchmarks/bench_choices.py
+	$(PY) benchmarks/bench_memory.py
