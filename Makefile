@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench system-deps clean-demo
+.PHONY: demo test lint bench system-deps
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
