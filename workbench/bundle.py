@@ -14,14 +14,12 @@ accepted when each of them has exactly the form the store creates, ``<client id>
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import enum
 import hashlib
 import json
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -32,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from workbench import __version__
 from workbench.actions import STATE_KEY as ACTIONS_STATE_KEY
 from workbench.errors import BundleError, UsageError, WorkbenchError
+from workbench.files import write_atomically
 from workbench.profile import profile_from_data, validate_client_id
 from workbench.referentiel import Library, describe_validation_error
 from workbench.store import Action, Answer, Evidence, Mission, Store, now
@@ -274,30 +273,13 @@ def export_client(store: Store, client_id: str, path: str | os.PathLike[str], *,
         "members": {name: {"sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
                     for name, blob in payloads.items()},
     }
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr(MANIFEST, _json_bytes(manifest))
-                for name, blob in payloads.items():
-                    zf.writestr(name, blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)  # atomic and never replaces a file created meanwhile
-            except FileExistsError:
-                raise UsageError(f"Le fichier {target} existe déjà ; rien n'a été écrit.") from None
-            except OSError:
-                if target.exists():
-                    raise UsageError(f"Le fichier {target} existe déjà ; rien n'a été écrit.") from None
-                os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(MANIFEST, _json_bytes(manifest))
+            for name, blob in payloads.items():
+                zf.writestr(name, blob)
+
+    write_atomically(target, write, overwrite=overwrite)
     return target
 
 

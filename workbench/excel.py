@@ -25,10 +25,7 @@ through :meth:`Store.update_action`, so the history keeps them.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +41,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from workbench import __version__
 from workbench.errors import UsageError
+from workbench.files import write_atomically
 from workbench.referentiel import Referential
 from workbench.store import Action, HistoryEntry, Mission, Store
 from workbench.vocab import ActionStatus
@@ -98,32 +96,6 @@ def _write_text_as_text(ws) -> None:
                 cell.data_type = "s"
                 if cell.value.startswith(FORMULA_PREFIXES):
                     cell.quotePrefix = True
-
-
-def _save_atomically(wb: Workbook, target: Path, *, overwrite: bool) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    os.close(fd)
-    try:
-        wb.save(tmp)  # openpyxl owns (and closes) the file it writes, even when it fails half-way
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)  # atomic and never replaces a file created meanwhile
-            except FileExistsError:
-                raise UsageError(f"Le fichier {target} existe déjà ; rien n'a été écrit "
-                                 "(--force pour le remplacer).") from None
-            except OSError:
-                if target.exists():
-                    raise UsageError(f"Le fichier {target} existe déjà ; rien n'a été écrit "
-                                     "(--force pour le remplacer).") from None
-                os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 def export_action_plan(
@@ -234,7 +206,7 @@ def export_action_plan(
     _write_text_as_text(ws)
     _write_text_as_text(ps)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _save_atomically(wb, path, overwrite=overwrite)
+    write_atomically(path, wb.save, overwrite=overwrite, hint=" (--force pour le remplacer)")
     return path
 
 
