@@ -177,3 +177,39 @@ def seed_mission(workspace, profile=None, *, audit_date=None, mission_type=None)
         mission_type=mission_type or MissionType.PRE_AUDIT,
         audit_date=audit_date or dt.date(2026, 12, 15),
     )
+
+
+# -- client dashboard (one Voilà process per client, behind a token) ----------------------------
+
+@dataclass
+class DashboardServer(VoilaServer):
+    token: str = ""
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}?token={self.token}"
+
+
+@contextlib.contextmanager
+def serve_dashboard(workspace: Path, client: str, mission: str | None = None, *, log_dir: Path,
+                    timeout: float = 60) -> Iterator[DashboardServer]:
+    """Serve a client's dashboard exactly as ``workbench dashboard`` does (command line, private
+    configuration with the token, kernel environment); always stopped on exit."""
+    from workbench.dashboard.launch import dashboard_command, dashboard_env, new_token, private_config
+
+    port = free_port()
+    token = new_token()
+    log_path = log_dir / f"voila-dashboard-{port}.log"
+    env = dashboard_env(workspace, client, mission)
+    with private_config(token) as config_dir:
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                dashboard_command(port, config_dir), env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        server = DashboardServer(process, port, log_path, token=token)
+        try:
+            wait_http(server.url, process, timeout, log_path)
+            yield server
+        finally:
+            server.leftovers = stop(process)

@@ -67,6 +67,7 @@ COMMAND_MODULES = [
     "workbench.cli.demo_cmd",
     "workbench.cli.report_cmd",
     "workbench.cli.app_cmd",
+    "workbench.cli.dashboard_cmd",
 ]
 
 
