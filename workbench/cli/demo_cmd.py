@@ -46,6 +46,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print_table(["Client", "Raison sociale", "Modèle", "Missions"], rows, max_width=70)
         if args.no_reports:
             print(f"\n{len(rows)} clients créés (rapports non générés).")
+            _next_steps(path)
             return 0
         from workbench.reports import generate_report
 
@@ -56,6 +57,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(f"  {mission.id:<28} {fmt:<5} {out.relative_to(ws.path)}")
         print(f"\nDémonstration prête en {time.perf_counter() - started:.0f} s : "
               f"{len(rows)} clients, rapports dans {ws.settings.reports_dir}.")
+        _next_steps(path)
     finally:
         ws.close()
     return 0
+
+
+def _next_steps(path) -> None:
+    ws_opt = "" if path == resolve_workspace(None) else f" --workspace {path}"
+    print("\nPour continuer :")
+    print(f"  workbench{ws_opt} client show forma-sud-conseil   # profil, cycle, durées d'audit")
+    print(f"  workbench{ws_opt} interview forma-sud-conseil   # grille d'entretien (Voilà)")
+    print(f"  workbench{ws_opt} dashboard forma-sud-conseil   # tableau de bord du client (Voilà)")
+    print(f"  workbench{ws_opt} referentiel diff rnq-2019-v9 rnq-2026")
