@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 system-deps:
 	@bash scripts/system-deps.sh
 
-## Construit l'espace de démonstration (clients fictifs, missions, rapports) dans le dossier courant.
+## Construit l'espace de démonstration (clients fictifs, missions, rapports) dans le dossier du dépôt.
 demo: $(STAMP) system-deps
-	$(VENV)/bin/workbench demo
+	$(VENV)/bin/workbench --workspace $(CURDIR) demo
 
 ## Lance toute la suite de tests (y compris navigateur et notebooks).
 test: $(STAMP) system-deps
