@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
-import socket
 import subprocess
 import webbrowser
 
 from workbench.cli.common import settings_from
+from workbench.cli.serve import check_port, supervise
 from workbench.dashboard.data import open_readonly
 from workbench.dashboard.launch import (
     DEFAULT_PORT,
-    HOST,
     dashboard_command,
     dashboard_env,
     dashboard_url,
@@ -21,7 +19,7 @@ from workbench.dashboard.launch import (
     private_config,
     wait_listening,
 )
-from workbench.errors import UsageError, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.profile import validate_client_id
 
 
@@ -44,38 +42,20 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_dashboard)
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
 def cmd_dashboard(args: argparse.Namespace) -> int:
     client = validate_client_id(args.client)
-    if not 1024 <= args.port <= 65535:
-        raise UsageError(f"port invalide : {args.port} (entre 1024 et 65535).")
     settings = settings_from(args)
     with open_readonly(settings) as ws:  # checks the client and the mission without writing anything
         mission = ws.resolve_mission(client, args.mission)
-    if not _port_free(args.port):
-        raise UsageError(f"le port {args.port} est déjà utilisé ; choisissez-en un autre avec --port.")
+    check_port(args.port)
     token = new_token()
     url = dashboard_url(args.port, token)
     shown = f"mission {mission.id}" if args.mission else f"mission la plus récente (actuellement {mission.id})"
     with private_config(token) as config_dir:
-        try:
-            proc = subprocess.Popen(dashboard_command(args.port, config_dir),
-                                    env=dashboard_env(settings.workspace, client, args.mission))
-        except OSError as exc:
-            raise WorkbenchError(f"Impossible de lancer Voilà ({exc}).") from None
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
+
+        def started(proc: subprocess.Popen) -> None:
             if not wait_listening(args.port, proc):
-                code = proc.wait()
-                raise WorkbenchError(f"Voilà s'est arrêté avant d'être prêt (code {code}).")
+                raise WorkbenchError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
             shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
             print(f"Tableau de bord de {client} ({shown}), en lecture seule :")
             print(f"  {url}")
@@ -83,21 +63,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
                   "Ctrl+C pour arrêter.")
             if not args.no_browser:
                 webbrowser.open(url)
-            code = proc.wait()
-        except KeyboardInterrupt:
-            code = 0
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            if proc.poll() is None:  # stop our own server (and, through it, its kernels)
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+
+        code = supervise(dashboard_command(args.port, config_dir),
+                         dashboard_env(settings.workspace, client, args.mission), when_started=started)
     print("Tableau de bord arrêté.")
-    return 0 if code in (0, -2, -15, 130) else code
-
-
-def _raise_interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+    return code

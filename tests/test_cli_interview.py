@@ -1,0 +1,88 @@
+"""``workbench interview`` through the real command line: checks, then a served, stoppable app."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.cli_support import REPO, run_cli
+from tests.voila_support import free_port, seed_mission, stop
+from workbench.workspace import Workspace
+
+
+@pytest.fixture
+def seeded(workspace_dir: Path):
+    ws = Workspace.open(workspace_dir, actor="consultant-test")
+    try:
+        mission = seed_mission(ws)
+    finally:
+        ws.close()
+    return workspace_dir, mission
+
+
+@pytest.mark.parametrize(
+    "args, code, fragment",
+    [
+        (["../etc"], 2, "identifiant client invalide"),
+        (["client-inconnu"], 6, "Client inconnu"),
+        (["{client}", "--mission", "autre-m1"], 6, "Mission inconnue"),
+        (["{client}", "--port", "80"], 2, "port invalide"),
+    ],
+)
+def test_refusals_start_nothing(seeded, args, code, fragment):
+    ws, mission = seeded
+    r = run_cli("interview", *[a.format(client=mission.client_id) for a in args], "--no-browser", workspace=ws)
+    assert r.code == code, r.err
+    assert fragment in r.err and "Traceback" not in r.err and "Entretien de" not in r.out
+
+
+def test_busy_port_is_refused(seeded):
+    import socket
+
+    ws, mission = seeded
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        r = run_cli("interview", mission.client_id, "--port", str(s.getsockname()[1]), "--no-browser",
+                    workspace=ws)
+    assert r.code == 2 and "déjà utilisé" in r.err
+
+
+def test_serves_the_mission_and_stops_cleanly(seeded, tmp_path):
+    ws, mission = seeded
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_WORKSPACE": str(ws)}
+    env.pop("WORKBENCH_DEBUG", None)
+    log = tmp_path / "cli.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "workbench", "interview", mission.client_id,
+                                 "--port", str(port), "--no-browser"], stdout=out, stderr=subprocess.STDOUT,
+                                env=env, cwd=REPO, start_new_session=True)
+    try:
+        deadline, page, headers = time.monotonic() + 90, None, None
+        while page is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120) as resp:
+                    page, headers = resp.read().decode("utf-8"), resp.headers
+            except OSError:
+                time.sleep(0.3)
+        assert page is not None, log.read_text()
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert "build_app(" not in page  # sources stripped
+        assert f"mission {mission.id}" in log.read_text()
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)  # the CLI stops its own server and kernel
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                stop(proc)
+    assert proc.returncode == 0, log.read_text()
+    assert "Entretien fermé" in log.read_text()
