@@ -45,6 +45,19 @@ def workspace(workspace_dir: Path):
     ws.close()
 
 
+@pytest.fixture
+def seeded_mission(workspace_dir: Path):
+    """A temporary workspace holding one CFA client and one mission: (workspace folder, mission)."""
+    from tests.voila_support import seed_mission
+
+    ws = Workspace.open(workspace_dir, actor="consultant-test")
+    try:
+        mission = seed_mission(ws)
+    finally:
+        ws.close()
+    return workspace_dir, mission
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's Chromium. Browser tests never skip: a missing browser is a failure."""

@@ -8,23 +8,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.cli_support import REPO, run_cli
-from tests.voila_support import free_port, seed_mission, stop
-from workbench.workspace import Workspace
-
-
-@pytest.fixture
-def seeded(workspace_dir: Path):
-    ws = Workspace.open(workspace_dir, actor="consultant-test")
-    try:
-        mission = seed_mission(ws)
-    finally:
-        ws.close()
-    return workspace_dir, mission
+from tests.voila_support import free_port, stop
 
 
 @pytest.mark.parametrize(
@@ -36,17 +24,17 @@ def seeded(workspace_dir: Path):
         (["{client}", "--port", "80"], 2, "port invalide"),
     ],
 )
-def test_refusals_start_nothing(seeded, args, code, fragment):
-    ws, mission = seeded
+def test_refusals_start_nothing(seeded_mission, args, code, fragment):
+    ws, mission = seeded_mission
     r = run_cli("interview", *[a.format(client=mission.client_id) for a in args], "--no-browser", workspace=ws)
     assert r.code == code, r.err
     assert fragment in r.err and "Traceback" not in r.err and "Entretien de" not in r.out
 
 
-def test_busy_port_is_refused(seeded):
+def test_busy_port_is_refused(seeded_mission):
     import socket
 
-    ws, mission = seeded
+    ws, mission = seeded_mission
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
@@ -55,8 +43,8 @@ def test_busy_port_is_refused(seeded):
     assert r.code == 2 and "déjà utilisé" in r.err
 
 
-def test_serves_the_mission_and_stops_cleanly(seeded, tmp_path):
-    ws, mission = seeded
+def test_serves_the_mission_and_stops_cleanly(seeded_mission, tmp_path):
+    ws, mission = seeded_mission
     port = free_port()
     env = {**os.environ, "WORKBENCH_WORKSPACE": str(ws)}
     env.pop("WORKBENCH_DEBUG", None)

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.voila_support import interview_env, seed_mission, serve_voila
+from tests.voila_support import interview_env, serve_voila
 from workbench.interview.launch import NOTEBOOK
-from workbench.workspace import Workspace
 
 pytestmark = pytest.mark.browser
 
@@ -47,18 +46,10 @@ def wait_for_answer(db: Path, mission_id: str, indicator_id: str, expected: dict
     raise AssertionError(f"Réponse attendue {expected!r}, trouvée {row!r} après {timeout} s")
 
 
-@pytest.fixture
-def seeded(workspace_dir: Path):
-    ws = Workspace.open(workspace_dir, actor="consultant-test")
-    try:
-        mission = seed_mission(ws)
-    finally:
-        ws.close()
-    return workspace_dir, mission
 
 
-def test_answer_an_indicator_in_voila_and_read_it_back(browser, seeded, tmp_path):
-    workspace_dir, mission = seeded
+def test_answer_an_indicator_in_voila_and_read_it_back(browser, seeded_mission, tmp_path):
+    workspace_dir, mission = seeded_mission
     db = workspace_dir / "workbench.db"
     external: list[str] = []
     with serve_voila(NOTEBOOK, env=interview_env(workspace_dir, mission.client_id, mission.id),
