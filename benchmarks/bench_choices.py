@@ -22,9 +22,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workbench import referentiel  # noqa: E402
-from workbench.profile import ClientProfile  # noqa: E402
-from workbench.store import SQLiteStore  # noqa: E402
-from workbench.vocab import AuditType, MissionType, Verdict  # noqa: E402
+from workbench.core.vocab import AuditType, MissionType, Verdict  # noqa: E402
+from workbench.domain.profile import ClientProfile  # noqa: E402
+from workbench.store import SQLiteStore
 
 
 def measure(fn: Callable[[], object], runs: int, warmup: int = 3) -> tuple[float, float]:

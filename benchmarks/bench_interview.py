@@ -43,10 +43,10 @@ def main() -> int:
     t_import = time.perf_counter()
     import ipywidgets  # noqa: F401
 
-    from workbench.interview import InterviewApp, InterviewModel
-    from workbench.profile import ClientProfile
-    from workbench.vocab import MissionType
-    from workbench.workspace import Workspace
+    from workbench.apps.interview import InterviewApp, InterviewModel
+    from workbench.core.vocab import MissionType
+    from workbench.domain.profile import ClientProfile
+    from workbench.services.workspace import Workspace
     t_import = time.perf_counter() - t_import
 
     with tempfile.TemporaryDirectory() as tmp:

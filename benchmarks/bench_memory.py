@@ -33,17 +33,17 @@ def rss_mb(who=resource.RUSAGE_SELF):
 SCENARIOS = {
     "baseline": """
 import ipywidgets
-from workbench.interview import InterviewApp, InterviewModel
-from workbench.referentiel import default_library
+from workbench.apps.interview import InterviewApp, InterviewModel
+from workbench.referential.library import default_library
 default_library()
 print(json.dumps({"peak_rss_mb": rss_mb()}))
 """,
     "interview": """
 import ipywidgets
-from workbench.interview import InterviewApp, InterviewModel
-from workbench.profile import ClientProfile
-from workbench.vocab import MissionType
-from workbench.workspace import Workspace
+from workbench.apps.interview import InterviewApp, InterviewModel
+from workbench.domain.profile import ClientProfile
+from workbench.core.vocab import MissionType
+from workbench.services.workspace import Workspace
 tmp = tempfile.mkdtemp()
 ws = Workspace.open(Path(tmp) / "espace", actor="bench")
 ws.store.create_client(ClientProfile.model_validate({"id": "cfa-bench", "name": "CFA Bench",
@@ -56,8 +56,8 @@ assert len(app.model.entries) == 33
 print(json.dumps({"peak_rss_mb": rss_mb(), "traced_peak_mb": peak / 2**20, "retained_mb": current / 2**20}))
 """,
     "report": """
-from workbench.demo import build_demo
-from workbench.reports import generate_report
+from workbench.services.demo import build_demo
+from workbench.reports.pipeline import generate_report
 tmp = tempfile.mkdtemp()
 ws = build_demo(Path(tmp) / "espace")
 tracemalloc.start()
@@ -68,9 +68,9 @@ print(json.dumps({"peak_rss_mb": rss_mb(), "traced_peak_mb": peak / 2**20,
                   "children_peak_rss_mb": rss_mb(resource.RUSAGE_CHILDREN)}))
 """,
     "store": """
-from workbench.profile import ClientProfile
+from workbench.domain.profile import ClientProfile
 from workbench.store import SQLiteStore
-from workbench.vocab import AuditType, MissionType, Verdict
+from workbench.core.vocab import AuditType, MissionType, Verdict
 tmp = Path(tempfile.mkdtemp())
 store = SQLiteStore(tmp / "bench.db", actor="bench")
 store.create_client(ClientProfile(id="bench", name="Bench", categories=["CFA"]))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.referentiel import default_library
-from workbench.workspace import Workspace
+from workbench.referential.library import default_library
+from workbench.services.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")

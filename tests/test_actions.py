@@ -8,19 +8,13 @@ import shutil
 import pytest
 import yaml
 
-from workbench.actions import (
-    REMEDIATION_DIR,
-    STATE_KEY,
-    GapKind,
-    load_remediation,
-    load_remediation_file,
-    propose_actions,
-)
-from workbench.analysis import load_mission, update_plan
-from workbench.errors import ReferentialError
-from workbench.profile import ClientProfile
-from workbench.store import Action, Evidence
-from workbench.vocab import ActionStatus, Category, MissionType, Role, Verdict
+from workbench.core.errors import ReferentialError
+from workbench.core.vocab import ActionStatus, Category, MissionType, Role, Verdict
+from workbench.domain.plan import STATE_KEY, GapKind, propose_actions
+from workbench.domain.profile import ClientProfile
+from workbench.domain.records import Action, Evidence
+from workbench.referential.remediation import REMEDIATION_DIR, load_remediation, load_remediation_file
+from workbench.services.analysis import load_mission, update_plan
 
 TODAY = dt.date(2026, 11, 21)
 
@@ -102,7 +96,7 @@ def test_invalid_remediation_file_is_refused_in_french(tmp_path, ref2019, mutate
     ],
 )
 def test_due_date_rule(kind, audit, expected):
-    from workbench.actions import due_date
+    from workbench.domain.plan import due_date
 
     assert due_date(kind, audit, TODAY) == expected
 

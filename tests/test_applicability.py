@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.applicability import Scope, evaluate
-from workbench.vocab import Category as C
-from workbench.vocab import Condition as K
+from workbench.core.vocab import Category as C
+from workbench.core.vocab import Condition as K
+from workbench.referential.applicability import Scope, evaluate
 
 SOLO_AF = {1, 2, 4, 5, 6, 8, 9, 10, 11, 12, 17, 18, 19, 21, 22, 23, 24, 25, 26, 30, 31, 32}
 COMMON_NO_27 = {1, 2, 4, 5, 6, 9, 10, 11, 12, 17, 18, 19, 21, 22, 23, 24, 25, 26, 30, 31, 32}

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from workbench.audit_cycle import audit_duration, cycle_dates, sampled_sites
-from workbench.profile import Address, Certification, ClientProfile, NewEntrant, RevenueBand, Site
-from workbench.vocab import AuditType as A
+from workbench.core.vocab import AuditType as A
+from workbench.domain.audit_cycle import audit_duration, cycle_dates, sampled_sites
+from workbench.domain.profile import Address, Certification, ClientProfile, NewEntrant, RevenueBand, Site
 
 
 def _profile(band, categories=("AF",), n_sites=0, new_entrant=False, certified_on=None):

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from workbench.actions import STATE_KEY as ACTIONS_STATE_KEY
-from workbench.actions import GapKind, ProposedAction, apply_plan
-from workbench.bundle import FORMAT_NAME, MEMBERS, export_client, import_bundle, read_bundle
-from workbench.errors import BundleError, NotFoundError, UsageError
-from workbench.referentiel import default_library
-from workbench.store import Action, Evidence, SQLiteStore
-from workbench.templates import load_template, profile_from_template
-from workbench.vocab import ActionStatus, MissionType, Verdict
-from workbench.workspace import Workspace
+from workbench.core.errors import BundleError, NotFoundError, UsageError
+from workbench.core.vocab import ActionStatus, MissionType, Verdict
+from workbench.domain.plan import STATE_KEY as ACTIONS_STATE_KEY
+from workbench.domain.plan import GapKind, ProposedAction
+from workbench.domain.records import Action, Evidence
+from workbench.domain.templates import load_template, profile_from_template
+from workbench.referential.library import default_library
+from workbench.services.planning import apply_plan
+from workbench.services.workspace import Workspace
+from workbench.store import SQLiteStore
+from workbench.store.bundle import FORMAT_NAME, MEMBERS, export_client, import_bundle, read_bundle
 
 
 def ind(n: int) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench.core.vocab import Verdict
 from workbench.store import SQLiteStore
-from workbench.vocab import Verdict
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -94,7 +94,7 @@ def test_bad_arguments_exit_2_in_french(tmp_path, args, fragment):
 def test_broken_pack_reported_without_traceback(tmp_path):
     import shutil
 
-    from workbench.referentiel import REFERENTIEL_DIR
+    from workbench.referential.library import REFERENTIEL_DIR
 
     for f in REFERENTIEL_DIR.glob("*.yaml"):
         shutil.copy(f, tmp_path / f.name)

@@ -20,17 +20,16 @@ import pytest
 
 from tests.cli_support import REPO, run_cli
 from tests.voila_support import descendants, free_port, stop
-from workbench.analysis import load_mission, update_plan
-from workbench.dashboard import (
+from workbench.apps.dashboard import (
     ReadOnlySQLiteStore,
     build_dashboard,
     load_dashboard,
     open_readonly,
     render_dashboard,
 )
-from workbench.dashboard import dashboard_html as dashboard_html_fn
-from workbench.dashboard.data import action_rows, plan_progress
-from workbench.dashboard.launch import (
+from workbench.apps.dashboard import dashboard_html as dashboard_html_fn
+from workbench.apps.dashboard.data import action_rows, plan_progress
+from workbench.apps.dashboard.launch import (
     CONFIG_OPTION,
     NOTEBOOK,
     config_data,
@@ -40,12 +39,13 @@ from workbench.dashboard.launch import (
     new_token,
     private_config,
 )
-from workbench.demo import build_demo
-from workbench.errors import NotFoundError, StoreError, UsageError
-from workbench.interview.launch import VOILA_CONFIG_DIR
-from workbench.referentiel import default_library
-from workbench.store import Action
-from workbench.vocab import ActionStatus, AuditType, Verdict
+from workbench.apps.interview.launch import VOILA_CONFIG_DIR
+from workbench.core.errors import NotFoundError, StoreError, UsageError
+from workbench.core.vocab import ActionStatus, AuditType, Verdict
+from workbench.domain.records import Action
+from workbench.referential.library import default_library
+from workbench.services.analysis import load_mission, update_plan
+from workbench.services.demo import build_demo
 
 A = "forma-sud-conseil"
 B = "cfa-batiment-avenir"
@@ -244,7 +244,7 @@ def test_errors_become_a_french_message_never_a_traceback(demo, monkeypatch):
         raise RuntimeError("secret technique /chemin/interne")
 
     monkeypatch.delenv("WORKBENCH_DEBUG", raising=False)
-    monkeypatch.setattr("workbench.dashboard.load_dashboard", boom)
+    monkeypatch.setattr("workbench.apps.dashboard.load_dashboard", boom)
     html = dashboard_html_fn(demo, A)
     assert "Erreur interne inattendue" in html
     assert "secret technique" not in html and "Traceback" not in html

@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.voila_support import serve_dashboard
-from workbench.analysis import update_plan
-from workbench.demo import CLIENTS, build_demo
-from workbench.vocab import ActionStatus
+from workbench.core.vocab import ActionStatus
+from workbench.services.analysis import update_plan
+from workbench.services.demo import CLIENTS, build_demo
 
 pytestmark = pytest.mark.browser
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.cli_support import run_cli
-from workbench.demo import CLIENTS, build_demo
-from workbench.errors import WorkbenchError
-from workbench.profile import ClientProfile
+from workbench.core.errors import WorkbenchError
+from workbench.core.vocab import Verdict
+from workbench.domain.profile import ClientProfile
+from workbench.domain.templates import template_names
+from workbench.services.demo import CLIENTS, build_demo
+from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
-from workbench.templates import template_names
-from workbench.vocab import Verdict
-from workbench.workspace import Workspace
 
 
 def _snapshot(ws) -> dict:

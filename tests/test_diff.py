@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from workbench.applicability import Scope
-from workbench.diff import diff, diff_for_scope
-from workbench.vocab import Category, ChangeKind, Condition, NCGrading
+from workbench.core.vocab import Category, ChangeKind, Condition, NCGrading
+from workbench.referential.applicability import Scope
+from workbench.referential.diff import diff, diff_for_scope
 
 CHANGED_2026 = {1, 2, 3, 7, 12, 14, 15, 19, 20, 27, 30, 31, 32}
 

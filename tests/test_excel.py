@@ -9,9 +9,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from tests.cli_support import run_cli
-from workbench.analysis import update_plan
-from workbench.errors import UsageError
-from workbench.excel import (
+from workbench.core.errors import UsageError
+from workbench.core.vocab import ActionStatus, Category, MissionType, Verdict
+from workbench.domain.profile import ClientProfile
+from workbench.reports.excel import (
     COLUMNS,
     PLAN_SHEET,
     PROVENANCE_SHEET,
@@ -20,8 +21,7 @@ from workbench.excel import (
     import_action_plan,
     read_action_plan,
 )
-from workbench.profile import ClientProfile
-from workbench.vocab import ActionStatus, Category, MissionType, Verdict
+from workbench.services.analysis import update_plan
 
 TODAY = dt.date(2026, 11, 21)
 HEADERS = [h for h, _ in COLUMNS]

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from workbench.applicability import Scope, evaluate
-from workbench.gaps import (
+from workbench.core.vocab import AuditType, Category, Condition, Verdict
+from workbench.domain.gaps import (
     PROJECTION_DISCLAIMER,
     Outcome,
     PreviousMission,
@@ -23,8 +23,8 @@ from workbench.gaps import (
     trend,
     wholly_deferred,
 )
-from workbench.store import Answer, Evidence
-from workbench.vocab import AuditType, Category, Condition, Verdict
+from workbench.domain.records import Answer, Evidence
+from workbench.referential.applicability import Scope, evaluate
 
 C, MIN, MAJ, NE, NA = (Verdict.CONFORME, Verdict.NC_MINEURE, Verdict.NC_MAJEURE, Verdict.NON_EVALUE,
                        Verdict.NON_APPLICABLE)

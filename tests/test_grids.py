@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from tests.voila_support import make_profile, seed_mission
-from workbench.errors import ReferentialError
-from workbench.grids import (
+from workbench.core.errors import ReferentialError
+from workbench.core.vocab import MissionType, QuestionKind, Verdict
+from workbench.referential.grids import (
     GRIDS_DIR,
     GridKind,
     ItemSource,
@@ -20,7 +21,6 @@ from workbench.grids import (
     previous_verdicts_for,
     surveillance_interview_set,
 )
-from workbench.vocab import MissionType, QuestionKind, Verdict
 
 SHIPPED = sorted(GRIDS_DIR.glob("*.yaml"))
 

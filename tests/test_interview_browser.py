@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.voila_support import interview_env, serve_voila
-from workbench.interview.launch import NOTEBOOK
+from workbench.apps.interview.launch import NOTEBOOK
 
 pytestmark = pytest.mark.browser
 

@@ -8,10 +8,10 @@ import sqlite3
 import pytest
 
 from tests.voila_support import make_profile, seed_mission
-from workbench.interview import InterviewError, InterviewModel, build_app, open_model
-from workbench.interview.model import STATE_CURRENT, normalize_response
-from workbench.vocab import MissionType, Role, Verdict
-from workbench.workspace import Workspace
+from workbench.apps.interview import InterviewError, InterviewModel, build_app, open_model
+from workbench.apps.interview.model import STATE_CURRENT, normalize_response
+from workbench.core.vocab import MissionType, Role, Verdict
+from workbench.services.workspace import Workspace
 
 
 @pytest.fixture
@@ -225,7 +225,7 @@ def test_response_validation(model):
 
 
 def test_normalize_yes_no():
-    from workbench.grids import default_grids
+    from workbench.referential.grids import default_grids
 
     q = default_grids().for_referential("rnq-2026").indicators["rnq-2026:ind:03"].questions[0]
     assert normalize_response(q, "Oui") is True and normalize_response(q, False) is False
@@ -294,8 +294,8 @@ def test_surveillance_mission_uses_short_grid_plus_previous_ncs(workspace):
 
 def test_two_sessions_on_one_mission_keep_each_others_ticks_and_answers(workspace, mission):
     """JupyterLab and Voilà (or an old tab) open on the same mission: nothing is lost."""
-    from workbench.interview.model import InterviewModel
-    from workbench.vocab import QuestionKind
+    from workbench.apps.interview.model import InterviewModel
+    from workbench.core.vocab import QuestionKind
 
     samples = {QuestionKind.YES_NO: lambda q: True, QuestionKind.TEXT: lambda q: "texte",
                QuestionKind.NUMBER: lambda q: 3, QuestionKind.DATE: lambda q: "2026-01-15",

@@ -9,8 +9,8 @@ import ipywidgets as W
 import pytest
 
 from tests.voila_support import make_profile, seed_mission
-from workbench.interview import InterviewApp, InterviewModel, build_app
-from workbench.vocab import Verdict
+from workbench.apps.interview import InterviewApp, InterviewModel, build_app
+from workbench.core.vocab import Verdict
 
 
 @pytest.fixture
@@ -234,7 +234,7 @@ def test_history_records_each_text_change(app, workspace, mission):
 def test_text_saver_debounces_inside_a_running_loop():
     import asyncio
 
-    from workbench.interview.view import _TextSaver
+    from workbench.apps.interview.view import _TextSaver
 
     saved: list[str] = []
 
@@ -258,7 +258,7 @@ def test_notebook_runs_in_a_plain_kernel_as_in_jupyterlab(workspace, mission, tm
     """The thin notebook executes top to bottom with papermill parameters and displays the app."""
     import papermill as pm
 
-    from workbench.interview.launch import NOTEBOOK
+    from workbench.apps.interview.launch import NOTEBOOK
 
     out = tmp_path / "entretien.ipynb"
     pm.execute_notebook(str(NOTEBOOK), str(out), parameters={

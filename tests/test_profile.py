@@ -6,16 +6,16 @@ import datetime as dt
 
 import pytest
 
-from workbench.applicability import Scope
-from workbench.errors import ProfileError, UsageError
-from workbench.profile import (
+from workbench.core.errors import ProfileError, UsageError
+from workbench.core.vocab import Category, Condition
+from workbench.domain.profile import (
     ClientProfile,
     RevenueBand,
     profile_from_data,
     siret_is_valid,
     validate_client_id,
 )
-from workbench.vocab import Category, Condition
+from workbench.referential.applicability import Scope
 
 
 def base(**extra) -> dict:
@@ -23,7 +23,7 @@ def base(**extra) -> dict:
 
 
 def _luhn(number: str) -> bool:
-    """Independent Luhn implementation, to cross-check the one in workbench.profile."""
+    """Independent Luhn implementation, to cross-check the one in workbench.domain.profile."""
     digits = [int(c) for c in number]
     odd = digits[-1::-2]
     even = [sum(divmod(2 * d, 10)) for d in digits[-2::-2]]
@@ -223,7 +223,7 @@ def test_scope_feeds_the_engine():
 
 
 def test_scope_drives_applicability(ref2019):
-    from workbench.applicability import evaluate
+    from workbench.referential.applicability import evaluate
 
     plain = profile_from_data(base())
     certifying = profile_from_data(base(conditions=["certifying"]))

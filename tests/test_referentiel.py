@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workbench.errors import ReferentialError
-from workbench.referentiel import REFERENTIEL_DIR, load_library, load_referential_file
-from workbench.vocab import Category, ChangeKind, IndicatorKind, NCGrading, ReferentialStatus
+from workbench.core.errors import ReferentialError
+from workbench.core.vocab import Category, ChangeKind, IndicatorKind, NCGrading, ReferentialStatus
+from workbench.referential.library import REFERENTIEL_DIR, load_library, load_referential_file
 
 # From ../shared/docs/referentiel-facts.md §5 and rnq-2026-facts.md §4.
 MAJOR_ONLY = {4, 5, 6, 7, 10, 11, 14, 15, 16, 20, 21, 22, 26, 27, 29, 31, 32}

@@ -17,16 +17,16 @@ from pypdf import PdfReader
 
 from tests.cli_support import run_cli
 from workbench import __version__
-from workbench.analysis import load_mission
-from workbench.dates import fr_date_long
-from workbench.errors import RunError
-from workbench.excel import PLAN_SHEET, PROVENANCE_SHEET
-from workbench.profile import Certification, ClientProfile
-from workbench.report_content import fr_percent, input_hash
-from workbench.reports import NOTEBOOK, generate_report
-from workbench.store import Evidence
-from workbench.vocab import AuditType, Category, Condition, MissionType, Verdict
-from workbench.workspace import Workspace
+from workbench.core.dates import fr_date_long
+from workbench.core.errors import RunError
+from workbench.core.vocab import AuditType, Category, Condition, MissionType, Verdict
+from workbench.domain.profile import Certification, ClientProfile
+from workbench.domain.records import Evidence
+from workbench.reports.content import fr_percent, input_hash
+from workbench.reports.excel import PLAN_SHEET, PROVENANCE_SHEET
+from workbench.reports.pipeline import NOTEBOOK, generate_report
+from workbench.services.analysis import load_mission
+from workbench.services.workspace import Workspace
 
 pytestmark = pytest.mark.notebook
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.cli_support import run_cli
-from workbench.errors import WorkbenchError
-from workbench.settings import load_settings
+from workbench.core.errors import WorkbenchError
+from workbench.core.settings import load_settings
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.errors import NotFoundError, StoreError
-from workbench.profile import profile_from_data
-from workbench.store import Action, Evidence, SQLiteStore, open_store
-from workbench.vocab import ActionStatus, AuditType, MissionType, Verdict
+from workbench.core.errors import NotFoundError, StoreError
+from workbench.core.vocab import ActionStatus, AuditType, MissionType, Verdict
+from workbench.domain.profile import profile_from_data
+from workbench.domain.records import Action, Evidence
+from workbench.store import SQLiteStore, open_store
 
 IND1 = "rnq-2026:ind:01"
 IND2 = "rnq-2026:ind:02"
@@ -51,7 +52,7 @@ def sqlite_integrity(path: Path) -> str:
 WRITER = r"""
 import sys
 from workbench.store import SQLiteStore
-from workbench.vocab import Verdict
+from workbench.core.vocab import Verdict
 db, mission = sys.argv[1], sys.argv[2]
 store = SQLiteStore(db, actor="writer")
 verdicts = [Verdict.CONFORME, Verdict.NC_MINEURE, Verdict.NC_MAJEURE, Verdict.NON_APPLICABLE]
@@ -114,8 +115,9 @@ def test_sigkill_keeps_every_acknowledged_write(tmp_path, kill_after):
 
 CONC_WRITER = r"""
 import os, sys, time
-from workbench.store import Evidence, SQLiteStore
-from workbench.vocab import Verdict
+from workbench.domain.records import Evidence
+from workbench.store import SQLiteStore
+from workbench.core.vocab import Verdict
 db, mission, tag, n, go = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 while not os.path.exists(go):
     time.sleep(0.005)

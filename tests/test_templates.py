@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.applicability import evaluate
-from workbench.errors import ProfileError, UsageError
-from workbench.profile import ClientProfile
-from workbench.templates import (
+from workbench.core.errors import ProfileError, UsageError
+from workbench.domain.profile import ClientProfile
+from workbench.domain.templates import (
     TEMPLATES_DIR,
     Template,
     list_templates,
@@ -23,6 +22,7 @@ from workbench.templates import (
     load_template_file,
     profile_from_template,
 )
+from workbench.referential.applicability import evaluate
 
 EXPECTED_NAMES = {
     "formateur-independant", "organisme-multi-activites", "cfa", "centre-bilans", "accompagnement-vae",

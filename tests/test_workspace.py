@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from tests.cli_support import run_cli
-from workbench.errors import StoreError
-from workbench.profile import Certification, ClientProfile
-from workbench.vocab import AuditType, MissionType
-from workbench.workspace import default_audit_type
+from workbench.core.errors import StoreError
+from workbench.core.vocab import AuditType, MissionType
+from workbench.domain.profile import Certification, ClientProfile
+from workbench.services.workspace import default_audit_type
 
 
 def test_read_commands_never_create_a_mistyped_workspace(tmp_path):

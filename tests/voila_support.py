@@ -1,6 +1,6 @@
 """Start and stop a Voilà server for end-to-end tests (reusable for other Voilà apps).
 
-The command line comes from :mod:`workbench.interview.launch`, so the tests serve the notebook
+The command line comes from :mod:`workbench.apps.interview.launch`, so the tests serve the notebook
 exactly as ``workbench interview`` does (sources stripped, no tracebacks, no overrides).
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.interview.launch import HOST, voila_command, voila_env
+from workbench.apps.interview.launch import HOST, voila_command, voila_env
 
 
 def free_port() -> int:
@@ -151,7 +151,7 @@ def interview_env(workspace: Path, client: str, mission: str | None) -> dict[str
 
 def make_profile(client_id: str = "cfa-horizon", **overrides):
     """A CFA that prepares certifications in alternance, with subcontracting: all 33 indicators apply."""
-    from workbench.profile import ClientProfile
+    from workbench.domain.profile import ClientProfile
 
     data = {
         "id": client_id,
@@ -167,7 +167,7 @@ def seed_mission(workspace, profile=None, *, audit_date=None, mission_type=None)
     """Create the client (if needed) and a mission through the real store; return the mission."""
     import datetime as dt
 
-    from workbench.vocab import MissionType
+    from workbench.core.vocab import MissionType
 
     profile = profile or make_profile()
     if not workspace.store.client_exists(profile.id):
@@ -195,7 +195,7 @@ def serve_dashboard(workspace: Path, client: str, mission: str | None = None, *,
                     timeout: float = 60) -> Iterator[DashboardServer]:
     """Serve a client's dashboard exactly as ``workbench dashboard`` does (command line, private
     configuration with the token, kernel environment); always stopped on exit."""
-    from workbench.dashboard.launch import dashboard_command, dashboard_env, new_token, private_config
+    from workbench.apps.dashboard.launch import dashboard_command, dashboard_env, new_token, private_config
 
     port = free_port()
     token = new_token()

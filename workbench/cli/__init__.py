@@ -1,7 +1,7 @@
 """Command-line interface: English command names, French messages.
 
 Each command group lives in its own module exposing ``register(subparsers)``. Errors derived
-from :class:`~workbench.errors.WorkbenchError` are printed in French without a traceback and
+from :class:`~workbench.core.errors.WorkbenchError` are printed in French without a traceback and
 turned into the exit code of their class; bad arguments exit with code 2.
 """
 
@@ -16,8 +16,8 @@ import traceback
 from collections.abc import Sequence
 
 from workbench import __version__
-from workbench.errors import UsageError, WorkbenchError
-from workbench.settings import ENV_WORKSPACE
+from workbench.core.errors import UsageError, WorkbenchError
+from workbench.core.settings import ENV_WORKSPACE
 
 # argparse looks its messages up through gettext at call time; give it French ones.
 _ARGPARSE_FR = {

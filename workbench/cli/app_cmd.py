@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from workbench.apps.interview.launch import HOST, NOTEBOOK, voila_command, voila_env
 from workbench.cli.common import open_workspace, settings_from
 from workbench.cli.serve import check_port, supervise
-from workbench.interview.launch import HOST, NOTEBOOK, voila_command, voila_env
-from workbench.profile import validate_client_id
+from workbench.domain.profile import validate_client_id
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:

@@ -9,17 +9,18 @@ from typing import Any
 
 import yaml
 
-from workbench.applicability import evaluate
-from workbench.audit_cycle import audit_duration, cycle_dates
-from workbench.bundle import SUFFIX, export_client, import_bundle
 from workbench.cli.common import open_workspace, print_json, print_table
-from workbench.dates import fr_date
-from workbench.errors import ReferentialError, UsageError
-from workbench.profile import FIELD_LABELS, ClientProfile, profile_from_data, validate_client_id
-from workbench.referentiel import Library, read_yaml
+from workbench.core.dates import fr_date
+from workbench.core.errors import ReferentialError, UsageError
+from workbench.core.validation import read_yaml
+from workbench.core.vocab import AuditType, Verdict
+from workbench.domain.audit_cycle import audit_duration, cycle_dates
+from workbench.domain.profile import FIELD_LABELS, ClientProfile, profile_from_data, validate_client_id
+from workbench.domain.templates import list_templates, load_template, profile_from_template
+from workbench.referential.applicability import evaluate
+from workbench.referential.library import Library
 from workbench.store import Store
-from workbench.templates import list_templates, load_template, profile_from_template
-from workbench.vocab import AuditType, Verdict
+from workbench.store.bundle import SUFFIX, export_client, import_bundle
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:

@@ -8,10 +8,10 @@ import json
 import sys
 from collections.abc import Sequence
 
-from workbench.errors import UsageError
-from workbench.settings import Settings, load_settings
-from workbench.vocab import Category, Condition
-from workbench.workspace import Workspace
+from workbench.core.errors import UsageError
+from workbench.core.settings import Settings, load_settings
+from workbench.core.vocab import Category, Condition
+from workbench.services.workspace import Workspace
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -7,10 +7,8 @@ import shutil
 import subprocess
 import webbrowser
 
-from workbench.cli.common import settings_from
-from workbench.cli.serve import check_port, supervise
-from workbench.dashboard.data import open_readonly
-from workbench.dashboard.launch import (
+from workbench.apps.dashboard.data import open_readonly
+from workbench.apps.dashboard.launch import (
     DEFAULT_PORT,
     dashboard_command,
     dashboard_env,
@@ -19,8 +17,10 @@ from workbench.dashboard.launch import (
     private_config,
     wait_listening,
 )
-from workbench.errors import WorkbenchError
-from workbench.profile import validate_client_id
+from workbench.cli.common import settings_from
+from workbench.cli.serve import check_port, supervise
+from workbench.core.errors import WorkbenchError
+from workbench.domain.profile import validate_client_id
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:

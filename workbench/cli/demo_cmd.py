@@ -6,9 +6,9 @@ import argparse
 import time
 
 from workbench.cli.common import print_table
-from workbench.demo import build_demo
-from workbench.errors import UsageError
-from workbench.settings import resolve_workspace
+from workbench.core.errors import UsageError
+from workbench.core.settings import resolve_workspace
+from workbench.services.demo import build_demo
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -48,7 +48,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"\n{len(rows)} clients créés (rapports non générés).")
             _next_steps(path)
             return 0
-        from workbench.reports import generate_report
+        from workbench.reports.pipeline import generate_report
 
         print(f"\nGénération des rapports ({', '.join(formats)}) …")
         for mission in missions:  # every mission: earlier ones show "ce qui change pour vous"

@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 from workbench.cli.common import open_workspace, parse_date, print_json, print_table
-from workbench.dates import fr_date
-from workbench.errors import ReferentialError, UsageError
-from workbench.profile import validate_client_id
-from workbench.referentiel import Referential
-from workbench.store import HistoryEntry, Mission
-from workbench.vocab import AuditType, MissionType, Verdict, parse_enum
+from workbench.core.dates import fr_date
+from workbench.core.errors import ReferentialError, UsageError
+from workbench.core.vocab import AuditType, MissionType, Verdict, parse_enum
+from workbench.domain.profile import validate_client_id
+from workbench.domain.records import HistoryEntry, Mission
+from workbench.referential.library import Referential
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from workbench.applicability import Scope, evaluate
 from workbench.cli.common import (
     conditions_from_flags,
     parse_categories,
@@ -13,10 +12,11 @@ from workbench.cli.common import (
     print_json,
     print_table,
 )
-from workbench.dates import fr_date
-from workbench.diff import diff
-from workbench.errors import ReferentialError, UsageError
-from workbench.referentiel import Referential, default_library
+from workbench.core.dates import fr_date
+from workbench.core.errors import ReferentialError, UsageError
+from workbench.referential.applicability import Scope, evaluate
+from workbench.referential.diff import diff
+from workbench.referential.library import Referential, default_library
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:

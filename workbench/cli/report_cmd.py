@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 
 from workbench.cli.common import open_workspace, print_table
-from workbench.dates import fr_date
-from workbench.errors import UsageError
-from workbench.profile import validate_client_id
-from workbench.workspace import Workspace
+from workbench.core.dates import fr_date
+from workbench.core.errors import UsageError
+from workbench.domain.profile import validate_client_id
+from workbench.services.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -57,7 +57,7 @@ def _workspace(args: argparse.Namespace) -> Workspace:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from workbench.reports import generate_report, parse_formats
+    from workbench.reports.pipeline import generate_report, parse_formats
 
     formats = parse_formats(args.formats)
     with open_workspace(args) as ws:
@@ -72,7 +72,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from workbench.analysis import update_plan
+    from workbench.services.analysis import update_plan
 
     with open_workspace(args) as ws:
         data, result = update_plan(ws, args.client, args.mission)
@@ -98,7 +98,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from workbench.excel import export_action_plan
+    from workbench.reports.excel import export_action_plan
 
     output = Path(args.output)
     if output.suffix.lower() != ".xlsx":
@@ -115,7 +115,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from workbench.excel import import_action_plan
+    from workbench.reports.excel import import_action_plan
 
     with open_workspace(args) as ws:
         mission = ws.resolve_mission(args.client, args.mission)

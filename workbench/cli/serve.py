@@ -7,8 +7,8 @@ import socket
 import subprocess
 from collections.abc import Callable
 
-from workbench.errors import UsageError, WorkbenchError
-from workbench.interview.launch import HOST
+from workbench.apps.interview.launch import HOST
+from workbench.core.errors import UsageError, WorkbenchError
 
 
 def check_port(port: int) -> None:

@@ -1,0 +1,104 @@
+"""The records of a client's work: missions, answers, evidence, actions and their history.
+
+Plain validated models, independent of how they are stored (see :mod:`workbench.store`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workbench.core.vocab import ActionStatus, AuditType, MissionType, Verdict
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "consultant"
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Mission(_M):
+    id: str
+    client_id: str
+    type: MissionType
+    audit_type: AuditType
+    audit_date: dt.date
+    referential_id: str
+    referential_auto: bool = True
+    """True when the version was chosen from the audit date, False when overridden."""
+    label: str | None = None
+    created_at: dt.datetime
+    created_by: str
+
+
+class Answer(_M):
+    mission_id: str
+    indicator_id: str
+    verdict: Verdict = Verdict.NON_EVALUE
+    notes: str = ""
+    na_justification: str = ""
+    responses: dict[str, Any] = Field(default_factory=dict)
+    """Answers to the grid's questions, by question id."""
+    checklist: dict[str, bool] = Field(default_factory=dict)
+    """Proofs checked on site, by proof label."""
+    respondent: str | None = None
+    """Who answered on the client's side (role or name)."""
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+
+    ANSWER_FIELDS: ClassVar[tuple[str, ...]] = ("verdict", "notes", "na_justification", "responses", "checklist", "respondent")
+
+
+class Evidence(_M):
+    id: int | None = None
+    mission_id: str
+    indicator_id: str
+    label: str = Field(min_length=1)
+    location: str = ""
+    represents_date: dt.date | None = None
+    """The date the evidence represents (e.g. the survey it summarises), not when it was seen."""
+    owner: str = ""
+    created_at: dt.datetime | None = None
+    created_by: str | None = None
+
+
+class Action(_M):
+    id: int | None = None
+    mission_id: str
+    indicator_id: str
+    title: str = Field(min_length=1)
+    detail: str = ""
+    priority: int = Field(default=2, ge=1, le=4)
+    owner: str = ""
+    status: ActionStatus = ActionStatus.A_FAIRE
+    due_date: dt.date | None = None
+    comment: str = ""
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+
+    EDITABLE: ClassVar[tuple[str, ...]] = ("title", "detail", "priority", "owner", "status", "due_date", "comment")
+
+
+class HistoryEntry(_M):
+    id: int
+    mission_id: str
+    entity: str
+    entity_key: str
+    indicator_id: str | None
+    field: str
+    before: Any
+    after: Any
+    actor: str
+    at: dt.datetime

@@ -1,0 +1,516 @@
+"""Excel action plan the client can work in, and re-import of its statuses and comments.
+
+Export: one sheet « Plan d'actions » laid out as an Excel table (filters, banded rows), header
+frozen, real dates shown as JJ/MM/AAAA, a drop-down list on the status, sensible column widths and
+two hidden columns, ``ID`` and ``Version`` (the action's ``updated_at`` at export time). Every
+text cell is written as text, never as a formula, even when it starts with ``=``, ``+``, ``-`` or
+``@``, and the text columns are formatted as Text so that what the client types there stays text.
+A « Provenance » sheet and the document properties record the client, the mission, the referential
+version, the input hash, the package version and the generation time. The file is written
+atomically (temporary file, then rename); an existing file is replaced only with ``overwrite``.
+
+Import: only the status and the comment are read back. The file is checked entirely before
+anything is written: not an xlsx, missing sheet or columns, another client or mission, unknown or
+duplicate ids, unknown statuses, a missing or altered ``Version`` column — each refuses the whole
+file with a French message and nothing is changed. A status or comment cell holding a formula (or an
+error such as ``#NAME?``) is never read as an empty value: the stored value is kept and the report
+lists the cell. A status or comment changed in the application since the export is a *conflict*:
+the stored value is kept, the file's value is not applied and the report lists it, unless ``force``
+(CLI ``--force``). Conflicts are detected per field from the history: a field whose value at export
+time (the ``before`` of its first change after the exported ``Version``) differs from the stored
+one; when the action changed without any history entry, both fields count as changed. Files
+exported before the ``Version`` column existed are refused unless ``force``. Accepted changes go
+through :meth:`Store.update_action`, so the history keeps them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from workbench import __version__
+from workbench.core.errors import UsageError
+from workbench.core.files import write_atomically
+from workbench.core.vocab import ActionStatus
+from workbench.domain.records import Action, HistoryEntry, Mission
+from workbench.referential.library import Referential
+from workbench.store import Store
+
+PLAN_SHEET = "Plan d'actions"
+PROVENANCE_SHEET = "Provenance"
+TABLE_NAME = "PlanActions"
+DATE_FORMAT = "DD/MM/YYYY"
+
+# (header, width) — order of the columns in the sheet.
+VERSION_COLUMN = "Version"
+COLUMNS: tuple[tuple[str, int], ...] = (
+    ("ID", 8),
+    (VERSION_COLUMN, 28),
+    ("Priorité", 20),
+    ("Indicateur", 11),
+    ("Intitulé de l'indicateur", 38),
+    ("Action", 50),
+    ("Détail", 70),
+    ("Responsable", 22),
+    ("Échéance", 13),
+    ("Statut", 13),
+    ("Commentaire", 45),
+)
+HIDDEN_COLUMNS = ("ID", VERSION_COLUMN)
+TEXT_COLUMNS = (VERSION_COLUMN, "Priorité", "Intitulé de l'indicateur", "Action", "Détail", "Responsable", "Statut",
+                "Commentaire")
+"""Columns formatted as Text (``@``): Excel keeps what is typed there as text, even ``=…``."""
+REQUIRED_FOR_IMPORT = ("ID", "Statut", "Commentaire")
+EDITABLE_COLUMNS = {"status": "Statut", "comment": "Commentaire"}
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+PRIORITY_LABELS = {1: "1 — NC majeure", 2: "2 — NC mineure", 3: "3 — Non évalué", 4: "4 — Preuve à actualiser"}
+STATUS_BY_LABEL = {s.label.lower(): s for s in ActionStatus} | {s.value: s for s in ActionStatus}
+
+
+class PlanImportError(UsageError):
+    """The file cannot be imported into this mission; nothing was changed."""
+
+
+def _indicator_ref(referential: Referential, indicator_id: str) -> tuple[int | str, str]:
+    for ind in referential.indicators:
+        if ind.id == indicator_id:
+            return ind.number, ind.title
+    return indicator_id, ""
+
+
+def _write_text_as_text(ws) -> None:
+    """Make every string cell a plain text cell: never a formula, shown as typed by Excel."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_PREFIXES):
+                    cell.quotePrefix = True
+
+
+def export_action_plan(
+    path: Path,
+    *,
+    mission: Mission,
+    client_name: str,
+    actions: Sequence[Action],
+    referential: Referential,
+    provenance: Mapping[str, str] | None = None,
+    primary_color: str = "#1f4e79",
+    overwrite: bool = True,
+) -> Path:
+    """Write the action plan workbook atomically; returns its path.
+
+    With ``overwrite=False`` an existing file (maybe the client's edited copy) is never replaced:
+    :class:`UsageError`, nothing written.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{path} est un dossier : indiquez le nom du fichier Excel à créer ; rien n'a été écrit.")
+    if path.exists() and not overwrite:
+        raise UsageError(f"Le fichier {path} existe déjà (c'est peut-être la copie modifiée par le client) ; "
+                         "rien n'a été écrit. Choisissez un autre nom ou ajoutez --force pour le remplacer.")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = PLAN_SHEET
+    ws.append([h for h, _ in COLUMNS])
+    for action in actions:
+        number, title = _indicator_ref(referential, action.indicator_id)
+        ws.append([
+            action.id, action.updated_at.isoformat() if action.updated_at else "",
+            PRIORITY_LABELS.get(action.priority, str(action.priority)), number, title,
+            action.title, action.detail, action.owner, action.due_date, action.status.label, action.comment,
+        ])
+    last_row = len(actions) + 1
+    last_col = get_column_letter(len(COLUMNS))
+
+    header_fill = PatternFill("solid", fgColor=primary_color.lstrip("#").upper())
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for idx, (_, width) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(idx)].width = width
+    headers = [h for h, _ in COLUMNS]
+    for name in HIDDEN_COLUMNS:
+        ws.column_dimensions[get_column_letter(headers.index(name) + 1)].hidden = True
+    due_col = headers.index("Échéance")
+    text_cols = [headers.index(name) for name in TEXT_COLUMNS]
+    for row in ws.iter_rows(min_row=2, max_row=last_row):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        row[due_col].number_format = DATE_FORMAT
+        for idx in text_cols:
+            row[idx].number_format = "@"
+    ws.freeze_panes = "B2"
+
+    if actions:
+        table = Table(displayName=TABLE_NAME, ref=f"A1:{last_col}{last_row}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+        ws.add_table(table)
+    else:
+        ws.auto_filter.ref = f"A1:{last_col}1"
+
+    status_col = get_column_letter([h for h, _ in COLUMNS].index("Statut") + 1)
+    labels = ",".join(s.label for s in ActionStatus)
+    validation = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=False,
+                                showErrorMessage=True, errorTitle="Statut invalide",
+                                error=f"Choisissez un statut dans la liste : {labels.replace(',', ', ')}.",
+                                promptTitle="Statut", prompt="Choisissez dans la liste.")
+    validation.add(f"{status_col}2:{status_col}{max(last_row, 2) + 200}")
+    ws.add_data_validation(validation)
+
+    prov = {
+        "Client": client_name,
+        "Identifiant client": mission.client_id,
+        "Mission": mission.id,
+        "Date d'audit prévue": mission.audit_date.strftime("%d/%m/%Y"),
+        "Référentiel": referential.id,
+        "Version du référentiel": referential.version,
+        "Version du logiciel": __version__,
+        "Généré le": dt.datetime.now().astimezone().strftime("%d/%m/%Y %H:%M"),
+    } | dict(provenance or {})
+    ps = wb.create_sheet(PROVENANCE_SHEET)
+    ps.append(["Élément", "Valeur"])
+    for key, value in prov.items():
+        ps.append([key, str(value)])
+    ps.append([])
+    ps.append(["Mode d'emploi", "Modifiez uniquement les colonnes « Statut » et « Commentaire » de la feuille "
+               "« Plan d'actions », puis renvoyez le fichier au consultant. Ne supprimez pas les colonnes masquées "
+               "« ID » et « Version »."])
+    for cell in ps[1]:
+        cell.font = Font(bold=True)
+    ps.column_dimensions["A"].width = 26
+    ps.column_dimensions["B"].width = 90
+
+    wb.properties.title = f"Plan d'actions — {client_name}"
+    wb.properties.subject = f"Mission {mission.id} — référentiel {referential.id}"
+    wb.properties.creator = f"Qualiopi Workbench {__version__}"
+    wb.properties.keywords = f"mission={mission.id}; client={mission.client_id}; referentiel={referential.id}"
+    wb.properties.description = "; ".join(f"{k} : {v}" for k, v in prov.items())
+    for key, value in (("workbench_mission", mission.id), ("workbench_client", mission.client_id),
+                       ("workbench_referential", referential.id), ("workbench_version", __version__),
+                       *((f"workbench_{k}", str(v)) for k, v in (provenance or {}).items() if k.isidentifier())):
+        wb.custom_doc_props.append(StringProperty(name=key, value=str(value)))
+
+    _write_text_as_text(ws)
+    _write_text_as_text(ps)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, wb.save, overwrite=overwrite, hint=" (--force pour le remplacer)")
+    return path
+
+
+# -- import ---------------------------------------------------------------------------------
+
+FIELD_LABELS = {"status": "statut", "comment": "commentaire"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    action_id: int
+    indicator: str
+    title: str
+    field: str
+    before: str
+    after: str
+    overrides: bool = False
+    """Applied with ``force`` although the stored value changed since the export."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A value changed in the application since the export: the stored one is kept."""
+
+    action_id: int
+    indicator: str
+    title: str
+    field: str
+    stored: str
+    in_file: str
+
+
+@dataclass(frozen=True)
+class SkippedCell:
+    """An editable cell holding a formula or an Excel error: not read, the stored value is kept."""
+
+    line: int
+    action_id: int
+    field: str
+    content: str
+    stored: str
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    mission_id: str
+    changes: list[FieldChange] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    skipped: list[SkippedCell] = field(default_factory=list)
+    rows: int = 0
+    not_in_file: int = 0
+    unversioned: bool = False
+    """The file has no « Version » column (older export) and was read with ``force``."""
+
+    @property
+    def changed_actions(self) -> int:
+        return len({c.action_id for c in self.changes})
+
+    def lines(self) -> list[str]:
+        head = (f"Import de {self.path.name} dans la mission {self.mission_id} : {self.rows} ligne(s) lue(s), "
+                f"{self.changed_actions} action(s) modifiée(s)")
+        if self.conflicts:
+            head += f", {len(self.conflicts)} conflit(s)"
+        out = [head + "."]
+        for c in self.changes:
+            line = (f"- Action {c.action_id} (indicateur {c.indicator}, « {c.title} ») : {FIELD_LABELS[c.field]} "
+                    f"« {c.before} » → « {c.after} »")
+            if c.overrides:
+                line += " (--force : remplace une modification faite dans l'application depuis l'export)"
+            out.append(line)
+        if not self.changes:
+            if self.conflicts or self.skipped:
+                out.append("Aucun changement appliqué.")
+            else:
+                out.append("Aucun changement : le fichier correspond déjà au plan enregistré.")
+        if self.unversioned:
+            out.append(f"Fichier sans colonne « {VERSION_COLUMN} » (export antérieur) importé avec --force : "
+                       "les modifications faites dans l'application depuis l'export n'ont pas été vérifiées.")
+        if self.conflicts:
+            out.append(f"Conflits : {len(self.conflicts)} valeur(s) modifiée(s) dans l'application depuis l'export "
+                       "de ce fichier. La valeur enregistrée est conservée, celle du fichier n'est pas appliquée :")
+            for k in self.conflicts:
+                out.append(f"- Action {k.action_id} (indicateur {k.indicator}, « {k.title} ») : "
+                           f"{FIELD_LABELS[k.field]} enregistré « {k.stored} » conservé ; le fichier indique "
+                           f"« {k.in_file} ».")
+            out.append("Pour appliquer quand même les valeurs du fichier, relancez l'import avec --force "
+                       "(l'historique gardera l'ancienne valeur).")
+        if self.skipped:
+            out.append(f"{len(self.skipped)} cellule(s) ignorée(s) car elles contiennent une formule ou une erreur "
+                       "Excel ; la valeur enregistrée est conservée :")
+            for sk in self.skipped:
+                out.append(f"- Ligne {sk.line}, action {sk.action_id} : {FIELD_LABELS[sk.field]} « {sk.content} » "
+                           f"non repris (valeur conservée : « {sk.stored} »).")
+            out.append("Dans Excel, pour saisir un texte commençant par =, +, - ou @, faites-le précéder d'une "
+                       "apostrophe (') puis renvoyez le fichier.")
+        if self.not_in_file:
+            out.append(f"{self.not_in_file} action(s) de la mission absente(s) du fichier : laissée(s) inchangée(s).")
+        return out
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+
+def _refuse(path: Path, reason: str) -> PlanImportError:
+    return PlanImportError(f"Fichier refusé : {path.name} — {reason} Aucune action n'a été modifiée.")
+
+
+Body = list[tuple[int, list[object], set[int]]]
+"""(line number, cell values, indexes of the cells holding a formula or an error)."""
+
+
+def _read_rows(path: Path) -> tuple[list[str], Body, dict[str, str]]:
+    # data_only=False: a formula stays visible as a formula instead of reading as an empty cell.
+    try:
+        wb = load_workbook(path, data_only=False, read_only=False)
+    except FileNotFoundError:
+        raise _refuse(path, "fichier introuvable.") from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+        raise _refuse(path, "ce n'est pas un classeur Excel (.xlsx) lisible.") from None
+    try:
+        if PLAN_SHEET not in wb.sheetnames:
+            raise _refuse(path, f"la feuille « {PLAN_SHEET} » est absente (feuilles : {', '.join(wb.sheetnames)}).")
+        rows: Body = []
+        for line, cells in enumerate(wb[PLAN_SHEET].iter_rows(), start=1):
+            values = [c.value for c in cells]
+            formulas = {i for i, c in enumerate(cells) if c.data_type in ("f", "e")}
+            rows.append((line, values, formulas))
+        provenance: dict[str, str] = {}
+        if PROVENANCE_SHEET in wb.sheetnames:
+            for row in wb[PROVENANCE_SHEET].iter_rows(min_row=2, values_only=True):
+                if row and row[0] is not None and len(row) > 1:
+                    provenance[str(row[0]).strip()] = "" if row[1] is None else str(row[1]).strip()
+    finally:
+        wb.close()
+    if not rows:
+        raise _refuse(path, f"la feuille « {PLAN_SHEET} » est vide.")
+    header = ["" if h is None else str(h).strip() for h in rows[0][1]]
+    body = [r for r in rows[1:] if any(v not in (None, "") for v in r[1])]
+    return header, body, provenance
+
+
+def _parse_id(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return None
+
+
+def _parse_status(raw: object) -> ActionStatus | None:
+    if raw is None:
+        return None
+    return STATUS_BY_LABEL.get(str(raw).strip().lower())
+
+
+def _parse_version(raw: object) -> dt.datetime | None:
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+def _formula_text(raw: object) -> str:
+    text = getattr(raw, "text", raw)  # ArrayFormula / DataTableFormula carry their text
+    return "" if text is None else str(text)
+
+
+def _changed_since_export(action: Action, exported: dt.datetime, history: Sequence[HistoryEntry]) -> set[str]:
+    """Editable fields whose stored value differs from the value they had when the file was exported."""
+    if action.updated_at is None or action.updated_at == exported:
+        return set()
+    after = [h for h in history if h.entity == "action" and h.entity_key == str(action.id) and h.at > exported]
+    if not after:  # changed without a trace in the history: assume both fields may have changed
+        return set(EDITABLE_COLUMNS)
+    changed: set[str] = set()
+    for name, current in (("status", action.status.value), ("comment", action.comment)):
+        first = next((h for h in after if h.field == name), None)
+        if first is not None and first.before != current:
+            changed.add(name)
+    return changed
+
+
+def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
+                     history: Sequence[HistoryEntry] | None = None, force: bool = False) -> ImportReport:
+    """Check the file against the mission and list the changes and conflicts, without writing anything.
+
+    ``history`` is the mission's history, used to tell which fields changed since the export; without
+    it, any action modified since the export has both its fields in conflict. ``force`` applies the
+    file's values even over changes made since the export, and accepts files without « Version ».
+    """
+    path = Path(path)
+    header, body, provenance = _read_rows(path)
+    missing = [c for c in REQUIRED_FOR_IMPORT if c not in header]
+    if missing:
+        raise _refuse(path, f"colonne(s) manquante(s) dans « {PLAN_SHEET} » : {', '.join(missing)}.")
+    versioned = VERSION_COLUMN in header
+    if not versioned and not force:
+        raise _refuse(path, f"la colonne masquée « {VERSION_COLUMN} » est absente : ce fichier vient d'un export "
+                      "antérieur et les modifications faites depuis dans l'application seraient écrasées sans "
+                      "contrôle. Exportez à nouveau le plan (workbench actions export) et faites-y reporter les "
+                      "changements, ou relancez l'import avec --force pour appliquer le fichier tel quel.")
+    file_mission = provenance.get("Mission")
+    file_client = provenance.get("Identifiant client")
+    if file_client and file_client != mission.client_id:
+        raise _refuse(path, f"il concerne le client « {file_client} », pas « {mission.client_id} ».")
+    if file_mission and file_mission != mission.id:
+        raise _refuse(path, f"il concerne la mission « {file_mission} », pas la mission « {mission.id} ».")
+    col = {name: header.index(name) for name in REQUIRED_FOR_IMPORT}
+    version_col = header.index(VERSION_COLUMN) if versioned else None
+    known = {a.id: a for a in actions}
+    problems: list[str] = []
+    seen: dict[int, int] = {}
+    unknown: list[str] = []
+    skipped: list[SkippedCell] = []
+    parsed: list[tuple[Action, dict[str, object], dt.datetime | None]] = []
+    for line, row, formulas in body:
+        row = row + [None] * (len(header) - len(row))
+        action_id = _parse_id(row[col["ID"]])
+        if action_id is None:
+            problems.append(f"ligne {line} : identifiant absent ou invalide ({row[col['ID']]!r})")
+            continue
+        if action_id in seen:
+            problems.append(f"ligne {line} : action {action_id} déjà présente ligne {seen[action_id]}")
+            continue
+        seen[action_id] = line
+        if action_id not in known:
+            unknown.append(f"{action_id} (ligne {line})")
+            continue
+        action = known[action_id]
+        exported: dt.datetime | None = None
+        if version_col is not None:
+            exported = _parse_version(row[version_col])
+            if exported is None and not force:
+                problems.append(f"ligne {line} : la colonne masquée « {VERSION_COLUMN} » est vide ou a été "
+                                f"modifiée ({row[version_col]!r}) ; exportez à nouveau le plan")
+                continue
+        values: dict[str, object] = {}
+        for name, column in EDITABLE_COLUMNS.items():
+            raw = row[col[column]]
+            if col[column] in formulas:
+                stored = action.status.label if name == "status" else action.comment
+                skipped.append(SkippedCell(line, action_id, name, _formula_text(raw), stored))
+                continue
+            if name == "status":
+                status = _parse_status(raw)
+                if status is None:
+                    allowed = ", ".join(s.label for s in ActionStatus)
+                    problems.append(f"ligne {line} : statut inconnu « {raw or ''} » (possibles : {allowed})")
+                    break
+                values[name] = status
+            else:
+                values[name] = "" if raw is None else str(raw).strip()
+        else:
+            parsed.append((action, values, exported))
+    if unknown:
+        raise _refuse(path, f"action(s) inconnue(s) dans la mission « {mission.id} » : {', '.join(unknown[:10])}"
+                      + (" …" if len(unknown) > 10 else "") + ". Le fichier ne correspond pas à ce plan d'actions.")
+    if problems:
+        raise _refuse(path, "; ".join(problems[:10]) + (" …" if len(problems) > 10 else "") + ".")
+    report = ImportReport(path, mission.id, rows=len(body), not_in_file=len(set(known) - set(seen)),
+                          skipped=skipped, unversioned=not versioned)
+    for action, values, exported in parsed:
+        ind = action.indicator_id.rsplit(":", 1)[-1].lstrip("0") or action.indicator_id
+        changed = _changed_since_export(action, exported, history or ()) if exported is not None else set()
+        diffs: list[tuple[str, str, str]] = []
+        status = values.get("status")
+        if isinstance(status, ActionStatus) and status != action.status:
+            diffs.append(("status", action.status.label, status.label))
+        comment = values.get("comment")
+        if isinstance(comment, str) and comment != action.comment.strip():
+            diffs.append(("comment", action.comment, comment))
+        for name, before, after in diffs:
+            if name in changed and not force:
+                report.conflicts.append(Conflict(action.id, ind, action.title, name,  # type: ignore[arg-type]
+                                                 before, after))
+            else:
+                report.changes.append(FieldChange(action.id, ind, action.title, name,  # type: ignore[arg-type]
+                                                  before, after, overrides=name in changed))
+    return report
+
+
+def import_action_plan(store: Store, mission: Mission, path: Path, *, force: bool = False) -> ImportReport:
+    """Apply the statuses and comments of the file to the mission's actions (history kept).
+
+    Values changed in the application since the export are kept and reported as conflicts,
+    unless ``force``.
+    """
+    report = read_action_plan(path, mission, store.list_actions(mission.id),
+                              history=store.history(mission.id), force=force)
+    by_action: dict[int, dict[str, object]] = {}
+    for c in report.changes:
+        value: object = c.after
+        if c.field == "status":
+            value = STATUS_BY_LABEL[c.after.lower()]
+        by_action.setdefault(c.action_id, {})[c.field] = value
+    for action_id, changes in by_action.items():
+        store.update_action(action_id, **changes)
+    return report

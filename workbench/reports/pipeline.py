@@ -1,0 +1,282 @@
+"""Client reports: run the report notebook with papermill, export HTML, PDF (A4) and Excel.
+
+One call, :func:`generate_report`, per client mission:
+
+1. the action plan is brought up to date (missing actions added, never duplicated);
+2. ``notebooks/rapport_client.ipynb`` runs with papermill on the ``python3`` kernel of the current
+   environment; the executed notebook is kept next to the reports (also when a cell fails, and a
+   :class:`~workbench.core.errors.RunError` names the client, the notebook and the cell);
+3. HTML through the project's nbconvert template (``report_template/qualiopi``, extending lab): no
+   code, no script, no remote resource — charts are inline SVG and the logo a data URI;
+4. PDF in A4 from that HTML with headless Chromium, offline;
+5. the Excel action plan.
+
+Every output records its provenance (referential version, input hash, package version, time):
+visible footer and ``<meta>`` tags in the HTML (hence the PDF), a « Provenance » sheet and document
+properties in the workbook. The values come from the executed notebook itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.core.errors import RunError, UsageError
+from workbench.data import notebook
+from workbench.domain.profile import validate_client_id
+from workbench.reports.content import TEMPLATE_DIR
+from workbench.reports.excel import export_action_plan
+from workbench.services.analysis import update_plan
+from workbench.services.planning import PlanResult
+from workbench.services.workspace import Workspace
+
+NOTEBOOK = notebook("rapport_client.ipynb")
+TEMPLATE_NAME = "qualiopi"
+KERNEL = "python3"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--disable-default-apps", "--no-pdf-header-footer",
+)
+PDF_TIMEOUT_S = 120
+
+
+@dataclass
+class ReportResult:
+    client_id: str
+    mission_id: str
+    paths: dict[str, Path]
+    notebook: Path
+    provenance: dict[str, str]
+    plan: PlanResult
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# -- format registry ------------------------------------------------------------------------
+
+Exporter = Callable[["_Job"], Path]
+_FORMATS: dict[str, Exporter] = {}
+
+
+def register_format(name: str, exporter: Exporter) -> None:
+    _FORMATS[name] = exporter
+
+
+def available_formats() -> list[str]:
+    return list(_FORMATS)
+
+
+def parse_formats(raw: str | Sequence[str]) -> list[str]:
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    out: list[str] = []
+    for item in items:
+        name = item.strip().lower()
+        if not name:
+            continue
+        if name not in _FORMATS:
+            raise UsageError(f"format de rapport inconnu : « {item.strip()} » (formats : {', '.join(_FORMATS)}).")
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise UsageError(f"indiquez au moins un format de rapport ({', '.join(_FORMATS)}).")
+    return out
+
+
+@dataclass
+class _Job:
+    ws: Workspace
+    client_id: str
+    mission_id: str
+    out_dir: Path
+    base: str
+    executed: Path
+    provenance: dict[str, str]
+    html_text: str = ""
+    tmp: Path | None = None
+
+
+# -- steps ----------------------------------------------------------------------------------
+
+
+def _run_notebook(ws: Workspace, client_id: str, mission_id: str, notebook: Path, output: Path) -> None:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        pm.execute_notebook(
+            str(notebook), str(output),
+            parameters={"workspace": str(ws.path), "client": client_id, "mission": mission_id},
+            kernel_name=KERNEL, progress_bar=False, log_output=False, cwd=str(output.parent),
+            report_mode=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+    except PapermillExecutionError as exc:
+        raise RunError(
+            f"Échec du rapport du client « {client_id} » : le notebook {notebook.name} s'est arrêté à la "
+            f"cellule {exc.cell_index} ({exc.ename} : {exc.evalue}). Le notebook partiellement exécuté est "
+            f"conservé : {output}",
+            client_id=client_id, notebook=notebook.name, cell_index=exc.cell_index, output_path=str(output),
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - kernel start-up, I/O: any failure becomes a RunError
+        raise RunError(
+            f"Échec du rapport du client « {client_id} » : le notebook {notebook.name} n'a pas pu être exécuté "
+            f"({type(exc).__name__} : {exc}).",
+            client_id=client_id, notebook=notebook.name, output_path=str(output) if output.exists() else None,
+        ) from None
+
+
+def _provenance_from(executed: Path) -> dict[str, str]:
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            prov = out.get("metadata", {}).get("workbench_provenance")
+            if prov:
+                return {str(k): str(v) for k, v in prov.items()}
+    return {}
+
+
+def _html(job: _Job) -> str:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(job.executed, as_version=4)
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)])
+    exporter.language_code = "fr"
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.exclude_markdown = True
+    exporter.exclude_raw = True
+    settings = job.ws.settings
+    resources = {
+        "metadata": {"name": f"Rapport Qualiopi — {job.client_id} — {job.mission_id}"},
+        "workbench": {"branding": settings.branding.model_dump(), "provenance": job.provenance},
+        "workbench_css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8"),
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def _export_html(job: _Job) -> Path:
+    path = job.out_dir / f"{job.base}.html"
+    path.write_text(job.html_text, encoding="utf-8")
+    return path
+
+
+def chromium_path() -> str:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    raise RunError("Chromium introuvable : installez le paquet « chromium » pour produire les PDF.")
+
+
+def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
+    """Print an HTML file to an A4 PDF with headless Chromium (page size from the CSS @page rule)."""
+    with tempfile.TemporaryDirectory(prefix="wb-chromium-") as profile:
+        cmd = [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+               f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            raise RunError(f"Export PDF interrompu après {PDF_TIMEOUT_S} s (Chromium) pour {html.name}.",
+                           client_id=client_id) from None
+    if proc.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
+        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        raise RunError(f"Export PDF impossible pour {html.name} (Chromium, code {proc.returncode}) : "
+                       f"{' / '.join(tail)}", client_id=client_id)
+    return pdf
+
+
+def _export_pdf(job: _Job) -> Path:
+    pdf = job.out_dir / f"{job.base}.pdf"
+    html = job.out_dir / f"{job.base}.html"
+    if not html.exists() or html.read_text(encoding="utf-8") != job.html_text:
+        assert job.tmp is not None
+        html = job.tmp / f"{job.base}.html"
+        html.write_text(job.html_text, encoding="utf-8")
+    return html_to_pdf(html, pdf, client_id=job.client_id)
+
+
+def _export_xlsx(job: _Job) -> Path:
+    ws = job.ws
+    mission = ws.store.get_mission(job.mission_id)
+    profile = ws.store.get_client(job.client_id)
+    ref = ws.library.get(mission.referential_id)
+    prov = {
+        "Empreinte des données (input_hash)": job.provenance.get("input_hash", ""),
+        "Généré le": job.provenance.get("generated_at", ""),
+        "input_hash": job.provenance.get("input_hash", ""),
+        "generated_at": job.provenance.get("generated_at", ""),
+    }
+    return export_action_plan(
+        job.out_dir / f"plan-actions-{job.mission_id}.xlsx", mission=mission, client_name=profile.name,
+        actions=ws.store.list_actions(mission.id), referential=ref, provenance=prov,
+        primary_color=ws.settings.branding.primary_color)
+
+
+register_format("html", _export_html)
+register_format("pdf", _export_pdf)
+register_format("xlsx", _export_xlsx)
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+
+def generate_report(
+    ws: Workspace,
+    client_id: str,
+    mission_id: str | None = None,
+    formats: Sequence[str] = ("html", "pdf", "xlsx"),
+    *,
+    notebook: Path | None = None,
+    today: dt.date | None = None,
+) -> ReportResult:
+    """Run the report notebook for one client mission and export the requested formats."""
+    started = time.perf_counter()
+    validate_client_id(client_id)
+    wanted = parse_formats(formats)
+    mission = ws.resolve_mission(client_id, mission_id)
+    timings: dict[str, float] = {}
+
+    t = time.perf_counter()
+    _, plan = update_plan(ws, client_id, mission.id, today=today)
+    timings["plan"] = time.perf_counter() - t
+
+    out_dir = ws.settings.reports_dir / client_id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    base = f"rapport-{mission.id}"
+    executed = out_dir / f"{base}.ipynb"
+    nb_path = Path(notebook) if notebook else NOTEBOOK
+
+    t = time.perf_counter()
+    _run_notebook(ws, client_id, mission.id, nb_path, executed)
+    timings["notebook"] = time.perf_counter() - t
+    provenance = _provenance_from(executed)
+    if not provenance:
+        raise RunError(f"Le notebook {nb_path.name} n'a pas produit sa provenance (client « {client_id} »).",
+                       client_id=client_id, notebook=nb_path.name, output_path=str(executed))
+
+    job = _Job(ws, client_id, mission.id, out_dir, base, executed, provenance)
+    paths: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="wb-report-") as tmp:
+        job.tmp = Path(tmp)
+        if {"html", "pdf"} & set(wanted):
+            t = time.perf_counter()
+            job.html_text = _html(job)
+            timings["render"] = time.perf_counter() - t
+        for name in [f for f in _FORMATS if f in wanted]:  # registry order: the PDF needs the HTML
+            t = time.perf_counter()
+            paths[name] = _FORMATS[name](job)
+            timings[name] = time.perf_counter() - t
+    return ReportResult(client_id, mission.id, paths, executed, provenance, plan,
+                        time.perf_counter() - started, timings)
