@@ -65,7 +65,7 @@ result = generate_report(ws, "cfa-batiment-avenir", formats=("html", "pdf", "xls
 current, peak = tracemalloc.get_traced_memory()
 assert set(result.paths) == {"html", "pdf", "xlsx"}
 print(json.dumps({"peak_rss_mb": rss_mb(), "traced_peak_mb": peak / 2**20,
-                  "children_peak_rss_mb": rss_mb(resource.RUSAGE_CHILDREN)}))
+                  "children_peak_rss_mb": rss_mb(resource.RUSAGE_CHILDREN), "seconds": result.seconds}))
 """,
     "store": """
 from workbench.domain.profile import ClientProfile
@@ -114,7 +114,8 @@ def main() -> None:
           f"retenu {inter['retained_mb']:.1f} Mo")
     print(f"Rapport HTML + PDF + XLSX d'un client                   pic RSS {rep['peak_rss_mb']:7.1f} Mo ; "
           f"allocations Python : pic {rep['traced_peak_mb']:.1f} Mo ; "
-          f"processus enfants (noyau, Chromium) : pic {rep['children_peak_rss_mb']:.1f} Mo")
+          f"processus enfants (noyau, Chromium) : pic {rep['children_peak_rss_mb']:.1f} Mo ; "
+          f"durée {rep['seconds']:.1f} s (cible : moins de 90 s)")
     print(f"Base de données : {st['changes']} modifications ({st['history_rows']} lignes d'historique) "
           f"→ +{st['db_growth_kb']:.0f} Ko, soit {st['bytes_per_change']:.0f} octets par modification")
 

@@ -1,18 +1,25 @@
-"""Shared fixtures: temporary workspaces, the shipped referential library, Chromium."""
+"""Fixtures shared by every test folder: workspaces, the shipped library, the demo, Chromium.
+
+Plain helpers (the CLI runner, seeded data, Voilà servers) are in :mod:`tests.support`.
+"""
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 
+from workbench.core.errors import RunError
 from workbench.referential.library import default_library
 from workbench.services.workspace import Workspace
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+#: The day the shared demo's action plan is computed for.
+DEMO_TODAY = dt.date(2026, 11, 21)
+#: A title that tries to inject a script, given to one of the demo's actions.
+EVIL_TITLE = "<script>alert('pirate')</script> Refaire l'affichage"
+DEMO_CLIENT = "forma-sud-conseil"
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +55,7 @@ def workspace(workspace_dir: Path):
 @pytest.fixture
 def seeded_mission(workspace_dir: Path):
     """A temporary workspace holding one CFA client and one mission: (workspace folder, mission)."""
-    from tests.voila_support import seed_mission
+    from tests.support import seed_mission
 
     ws = Workspace.open(workspace_dir, actor="consultant-test")
     try:
@@ -60,15 +67,14 @@ def seeded_mission(workspace_dir: Path):
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """Debian's Chromium. Browser tests never skip: a missing browser is a failure."""
-    for candidate in (os.environ.get("CHROMIUM_PATH"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    pytest.fail(
-        "Chromium introuvable : installez le paquet Debian « chromium » (make test le fait : "
-        "scripts/system-deps.sh).",
-        pytrace=False,
-    )
+    """Debian's Chromium, found as the PDF export finds it. Browser tests never skip: a missing
+    browser is a failure."""
+    from workbench.reports.pipeline import chromium_path as find_chromium
+
+    try:
+        return find_chromium()
+    except RunError as exc:
+        pytest.fail(f"{exc} (make test l'installe : scripts/system-deps.sh).", pytrace=False)
 
 
 CHROMIUM_ARGS = [
@@ -96,3 +102,35 @@ def browser(chromium_path):
         b = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def demo_source(tmp_path_factory) -> Path:
+    """The demo workspace, built once per test process. Client A (:data:`DEMO_CLIENT`) has an action
+    plan for :data:`DEMO_TODAY`: one action done, one abandoned, one in progress and late, one whose
+    title tries to inject a script. Tests get a copy (:func:`demo`), never this folder."""
+    from workbench.core.vocab import ActionStatus
+    from workbench.services.analysis import update_plan
+    from workbench.services.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "espace"
+    ws = build_demo(path)
+    try:
+        data, _ = update_plan(ws, DEMO_CLIENT, today=DEMO_TODAY)
+        actions = sorted(data.actions, key=lambda a: a.id or 0)
+        ws.store.update_action(actions[0].id, status=ActionStatus.FAIT)
+        ws.store.update_action(actions[1].id, status=ActionStatus.ABANDONNE)
+        ws.store.update_action(actions[2].id, status=ActionStatus.EN_COURS, due_date=dt.date(2026, 10, 1))
+        ws.store.update_action(actions[3].id, title=EVIL_TITLE)
+    finally:
+        ws.close()  # checkpoints the WAL: the database is one stable file
+    return path
+
+
+@pytest.fixture
+def demo(demo_source: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A private copy of the demo workspace, also named by ``WORKBENCH_WORKSPACE``."""
+    path = tmp_path / "espace-demo"
+    shutil.copytree(demo_source, path)
+    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(path))
+    return path

@@ -53,4 +53,9 @@ def voila_env(workspace: Path, client: str, mission: str | None, base: dict[str,
     env[ENV_CLIENT] = client
     env[ENV_MISSION] = mission or ""
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # In a virtual environment that borrows the base interpreter's packages, Voilà's templates sit in
+    # the base interpreter's data folder, which Jupyter does not search by itself.
+    base_data = Path(sys.base_prefix) / "share" / "jupyter"
+    if sys.base_prefix != sys.prefix and base_data.is_dir():
+        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (env.get("JUPYTER_PATH"), str(base_data)) if p)
     return env

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli_support import run_cli
+from tests.support import run_cli
 
 
 def test_list_json(tmp_path):

@@ -1,16 +1,19 @@
-"""Start and stop a Voilà server for end-to-end tests (reusable for other Voilà apps).
+"""Helpers shared by every test folder: the real command line, seeded data, Voilà servers.
 
-The command line comes from :mod:`workbench.apps.interview.launch`, so the tests serve the notebook
-exactly as ``workbench interview`` does (sources stripped, no tracebacks, no overrides).
+Fixtures live in ``tests/conftest.py``; this module holds the plain functions they (and the tests) use.
+The Voilà command lines come from the package (:mod:`workbench.apps`), so the tests serve notebooks
+exactly as ``workbench interview`` and ``workbench dashboard`` do.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +22,56 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.apps.interview.launch import HOST, voila_command, voila_env
+
+#: The checkout (the tests run from it; the installed-wheel test deliberately runs elsewhere).
+REPO = Path(__file__).resolve().parent.parent
+
+
+# -- the real command line, in a subprocess, as a user would run it -----------------------------
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+def run_cli(*args: str, workspace: Path | None = None, env: dict | None = None, cwd: Path | None = None,
+            timeout: int = 300) -> Result:
+    """``python -m workbench ARGS`` with the workspace given by the environment; never in debug mode."""
+    full_env = dict(os.environ)
+    if workspace is not None:
+        full_env["WORKBENCH_WORKSPACE"] = str(workspace)
+    full_env.update(env or {})
+    full_env.pop("WORKBENCH_DEBUG", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "workbench", *args],
+        capture_output=True, text=True, env=full_env, cwd=cwd or REPO, timeout=timeout,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def ok(result: Result) -> str:
+    """The command succeeded without a traceback; its standard output."""
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    return result.out
+
+
+def fails(result: Result, code: int, *texts: str) -> str:
+    """The command failed with ``code`` and a French error naming each of ``texts``; its stderr."""
+    assert result.code == code, (result.code, result.out, result.err)
+    assert "Traceback" not in result.err and "Traceback" not in result.out
+    assert result.err.startswith("Erreur : ") or "erreur" in result.err
+    for text in texts:
+        assert text in result.err, result.err
+    return result.err
+
+
+# -- Voilà servers -------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -34,6 +87,15 @@ class VoilaServer:
     log_path: Path
     leftovers: list[int] = field(default_factory=list)
     """Processes still alive after the server stopped (killed by :func:`stop`)."""
+    forced: bool = False
+    """True when the server ignored SIGTERM and had to be killed (see :func:`stop`)."""
+    exit_code: int | None = None
+    """The server's exit status once stopped; None while it runs."""
+
+    @property
+    def stopped_cleanly(self) -> bool:
+        """The server exited on SIGTERM by itself and left no process behind."""
+        return self.exit_code is not None and not self.forced and not self.leftovers
 
     @property
     def url(self) -> str:
@@ -100,19 +162,22 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def stop(process: subprocess.Popen, timeout: float = 10) -> list[int]:
+def stop(process: subprocess.Popen, timeout: float = 10) -> tuple[list[int], bool]:
     """Stop the server, then any kernel it left behind (each by its own id).
 
-    Returns the ids of the processes that had to be killed after the server stopped.
+    Returns the ids of the processes that had to be killed after the server stopped, and whether the
+    server itself had to be killed because it ignored SIGTERM.
     """
     if process.poll() is not None:
-        return []
+        return [], False
     kids = descendants(process.pid)
+    forced = False
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        forced = True
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=timeout)
@@ -120,7 +185,12 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> list[int]:
     for pid in leftovers:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    return leftovers
+    return leftovers, forced
+
+
+def _stop_server(server: VoilaServer) -> None:
+    server.leftovers, server.forced = stop(server.process)
+    server.exit_code = server.process.returncode
 
 
 @contextlib.contextmanager
@@ -138,7 +208,7 @@ def serve_voila(notebook: Path, *, env: dict[str, str], log_dir: Path, timeout: 
         wait_http(server.url, process, timeout, log_path)
         yield server
     finally:
-        server.leftovers = stop(process)
+        _stop_server(server)
 
 
 def interview_env(workspace: Path, client: str, mission: str | None) -> dict[str, str]:
@@ -212,4 +282,4 @@ def serve_dashboard(workspace: Path, client: str, mission: str | None = None, *,
             wait_http(server.url, process, timeout, log_path)
             yield server
         finally:
-            server.leftovers = stop(process)
+            _stop_server(server)

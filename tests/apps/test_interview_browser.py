@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.voila_support import interview_env, serve_voila
+from tests.support import interview_env, serve_voila
 from workbench.apps.interview.launch import NOTEBOOK
 
 pytestmark = pytest.mark.browser
@@ -102,7 +102,7 @@ def test_answer_an_indicator_in_voila_and_read_it_back(browser, seeded_mission, 
             assert "NC mineure" not in [b.strip() for b in buttons]
         finally:
             context.close()
-    assert server.process.poll() is not None, "Voilà tourne encore"
+    assert server.stopped_cleanly, (server.exit_code, server.forced, server.leftovers, server.log()[-2000:])
     # Reopening resumes on the last indicator shown (saved through the store by the kernel).
     con = sqlite3.connect(db)
     try:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.core.errors import StoreError
 from workbench.core.vocab import AuditType, MissionType
 from workbench.domain.profile import Certification, ClientProfile

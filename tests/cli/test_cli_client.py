@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support import Result, fails, ok, run_cli
 from workbench.core.vocab import Verdict
 from workbench.store import SQLiteStore
 
-REPO = Path(__file__).resolve().parent.parent
 
-
-def run(ws: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("WORKBENCH_WORKSPACE", "WORKBENCH_DEBUG")}
-    env["WORKBENCH_WORKSPACE"] = str(ws)
-    return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd or ws.parent, timeout=120)
-
-
-def ok(proc: subprocess.CompletedProcess) -> str:
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr
-    return proc.stdout
-
-
-def fails(proc: subprocess.CompletedProcess, code: int, *texts: str) -> str:
-    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
-    assert proc.stderr.startswith("Erreur : ") or "erreur" in proc.stderr
-    for text in texts:
-        assert text in proc.stderr, proc.stderr
-    return proc.stderr
+def run(ws: Path, *args: str, cwd: Path | None = None) -> Result:
+    """The command line on workspace ``ws``, run from the folder that holds it (or ``cwd``)."""
+    return run_cli(*args, workspace=ws, cwd=cwd or ws.parent, timeout=120)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 import ipywidgets as W
 import pytest
 
-from tests.voila_support import make_profile, seed_mission
+from tests.support import make_profile, seed_mission
 from workbench.apps.interview import InterviewApp, InterviewModel, build_app
 from workbench.core.vocab import Verdict
 
@@ -232,25 +232,49 @@ def test_history_records_each_text_change(app, workspace, mission):
 
 
 def test_text_saver_debounces_inside_a_running_loop():
+    """Typing saves once, after a pause, with the last value. The loop's clock is driven by hand, so
+    the test does not depend on how fast the machine is."""
     import asyncio
 
     from workbench.apps.interview.view import _TextSaver
 
+    class ManualClockLoop(asyncio.SelectorEventLoop):
+        now = 1000.0
+
+        def time(self) -> float:
+            return self.now
+
     saved: list[str] = []
+    loop = ManualClockLoop()
+
+    async def settle() -> None:  # let the loop run whatever is due at the current time
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     async def typing() -> None:
         saver = _TextSaver(saved.append, delay=0.05)
         for text in ("P", "Pr", "Pro"):
             saver(text)
-            await asyncio.sleep(0.01)
+            loop.now += 0.03  # shorter than the delay: each keystroke postpones the save
+            await settle()
         assert saved == []  # still typing: nothing written yet
-        await asyncio.sleep(0.15)
+        loop.now += 0.019  # 0.049 s since the last keystroke
+        await settle()
+        assert saved == []
+        loop.now += 0.002  # the pause now exceeds the delay
+        await settle()
         assert saved == ["Pro"]  # one save after the pause, with the last value
         saver("Proc")
         saver.flush()  # moving to another indicator flushes at once
         assert saved == ["Pro", "Proc"]
+        loop.now += 1
+        await settle()
+        assert saved == ["Pro", "Proc"]  # the flushed value is not saved a second time
 
-    asyncio.run(typing())
+    try:
+        loop.run_until_complete(typing())
+    finally:
+        loop.close()
 
 
 @pytest.mark.notebook

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.core.errors import UsageError
 from workbench.core.vocab import ActionStatus, Category, MissionType, Verdict
 from workbench.domain.profile import ClientProfile

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.voila_support import serve_dashboard
+from tests.support import serve_dashboard
 from workbench.core.vocab import ActionStatus
-from workbench.services.analysis import update_plan
-from workbench.services.demo import CLIENTS, build_demo
+from workbench.services.demo import CLIENTS
+from workbench.services.workspace import Workspace
 
 pytestmark = pytest.mark.browser
 
@@ -45,28 +45,25 @@ def db_fingerprint(db: Path) -> tuple[str, int, int]:
 
 
 @pytest.fixture
-def demo(workspace_dir: Path):
-    """The demo workspace; A gets an action plan with one action done and one abandoned."""
-    ws = build_demo(workspace_dir)
+def demo_info(demo: Path):
+    """The shared demo (see ``demo_source``): profiles, missions per client, A's non-abandoned actions."""
+    ws = Workspace.open(demo, actor="consultant-test")
     try:
-        data, _ = update_plan(ws, A)
-        actions = sorted(data.actions, key=lambda a: a.id or 0)
-        ws.store.update_action(actions[0].id, status=ActionStatus.FAIT)
-        ws.store.update_action(actions[1].id, status=ActionStatus.ABANDONNE)
         profiles = {p.id: p for p in ws.store.list_clients()}
         missions = {c: [m.id for m in ws.store.list_missions(c)] for c in profiles}
-        total = len(actions) - 1
+        actions = ws.store.list_actions(missions[A][-1])
+        total = sum(1 for a in actions if a.status != ActionStatus.ABANDONNE)
     finally:
-        ws.close()  # checkpoints the WAL: the file is now stable
-    return workspace_dir, profiles, missions, total
+        ws.close()
+    return demo, profiles, missions, total
 
 
 def markers(profile, missions: list[str]) -> list[str]:
     return [profile.name, profile.siret, *missions]
 
 
-def test_dashboard_shows_only_its_client_whatever_the_query_string(browser, demo, tmp_path):
-    workspace_dir, profiles, missions, total = demo
+def test_dashboard_shows_only_its_client_whatever_the_query_string(browser, demo_info, tmp_path):
+    workspace_dir, profiles, missions, total = demo_info
     db = workspace_dir / "workbench.db"
     before = db_fingerprint(db)
     a = profiles[A]
@@ -125,7 +122,7 @@ def test_dashboard_shows_only_its_client_whatever_the_query_string(browser, demo
         finally:
             stranger.close()
 
-    assert server.process.poll() is not None, "Voilà tourne encore"
+    assert server.stopped_cleanly, (server.exit_code, server.forced, server.leftovers, server.log()[-2000:])
     for content in pages:
         assert "build_dashboard(" not in content  # sources stripped
         assert "Traceback" not in content

@@ -11,8 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.cli_support import REPO, run_cli
-from tests.voila_support import free_port, stop
+from tests.support import REPO, free_port, run_cli, stop
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import REPO, run_cli
-from tests.voila_support import descendants, free_port, stop
+from tests.conftest import DEMO_TODAY, EVIL_TITLE
+from tests.support import REPO, descendants, free_port, run_cli, stop
 from workbench.apps.dashboard import (
     ReadOnlySQLiteStore,
     build_dashboard,
@@ -44,42 +44,17 @@ from workbench.core.errors import NotFoundError, StoreError, UsageError
 from workbench.core.vocab import ActionStatus, AuditType, Verdict
 from workbench.domain.records import Action
 from workbench.referential.library import default_library
-from workbench.services.analysis import load_mission, update_plan
-from workbench.services.demo import build_demo
+from workbench.services.analysis import load_mission
 
 A = "forma-sud-conseil"
 B = "cfa-batiment-avenir"
 UNCERTIFIED = "claire-martin-formation"
-TODAY = dt.date(2026, 11, 21)
-EVIL = "<script>alert('pirate')</script> Refaire l'affichage"
+TODAY = DEMO_TODAY
+EVIL = EVIL_TITLE
 
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory) -> Path:
-    """Demo workspace; A has an action plan: one action done, one abandoned, one in progress and late,
-    one with a title that tries to inject a script."""
-    path = tmp_path_factory.mktemp("tdb") / "espace"
-    ws = build_demo(path)
-    try:
-        data, _ = update_plan(ws, A, today=TODAY)
-        actions = sorted(data.actions, key=lambda a: a.id or 0)
-        ws.store.update_action(actions[0].id, status=ActionStatus.FAIT)
-        ws.store.update_action(actions[1].id, status=ActionStatus.ABANDONNE)
-        ws.store.update_action(actions[2].id, status=ActionStatus.EN_COURS, due_date=dt.date(2026, 10, 1))
-        ws.store.update_action(actions[3].id, title=EVIL)
-    finally:
-        ws.close()
-    return path
-
-
-@pytest.fixture
-def demo(demo_dir: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("WORKBENCH_WORKSPACE", str(demo_dir))
-    return demo_dir
 
 
 # -- data ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.core.errors import WorkbenchError
 from workbench.core.vocab import Verdict
 from workbench.domain.profile import ClientProfile

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.voila_support import make_profile, seed_mission
+from tests.support import make_profile, seed_mission
 from workbench.core.errors import ReferentialError
 from workbench.core.vocab import MissionType, QuestionKind, Verdict
 from workbench.referential.grids import (

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from tests.voila_support import make_profile, seed_mission
+from tests.support import make_profile, seed_mission
 from workbench.apps.interview import InterviewError, InterviewModel, build_app, open_model
 from workbench.apps.interview.model import STATE_CURRENT, normalize_response
 from workbench.core.vocab import MissionType, Role, Verdict
