@@ -68,6 +68,8 @@ COMMAND_MODULES = [
     "workbench.cli.report_cmd",
     "workbench.cli.app_cmd",
     "workbench.cli.dashboard_cmd",
+    "workbench.cli.tasks_cmd",
+    "workbench.cli.calendar_cmd",
 ]
 
 

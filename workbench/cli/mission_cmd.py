@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     np_ = msub.add_parser("new", parents=[parent], help="créer une mission pour un client")
     np_.add_argument("client", metavar="CLIENT", help="identifiant du client")
     np_.add_argument("--type", dest="mission_type", required=True, metavar="TYPE",
-                     help="pre_audit, audit_blanc, prep_surveillance ou prep_renouvellement")
+                     help="pre_audit, audit_blanc, prep_surveillance, prep_renouvellement ou point_suivi")
     np_.add_argument("--audit-date", required=True, metavar="AAAA-MM-JJ", help="date prévue de l'audit visé")
     np_.add_argument("--audit-type", metavar="TYPE",
                      help="initial, surveillance ou renouvellement (défaut : déduit du type de mission et du profil)")

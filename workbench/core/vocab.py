@@ -189,6 +189,8 @@ class MissionType(StrEnum):
     AUDIT_BLANC = "audit_blanc"
     PREP_SURVEILLANCE = "prep_surveillance"
     PREP_RENOUVELLEMENT = "prep_renouvellement"
+    POINT_SUIVI = "point_suivi"
+    """A follow-up visit of an outsourced quality manager: no grid, a summary deliverable."""
 
     @property
     def label(self) -> str:
@@ -197,6 +199,7 @@ class MissionType(StrEnum):
             MissionType.AUDIT_BLANC: "Audit à blanc",
             MissionType.PREP_SURVEILLANCE: "Préparation de l'audit de surveillance",
             MissionType.PREP_RENOUVELLEMENT: "Préparation de l'audit de renouvellement",
+            MissionType.POINT_SUIVI: "Point de suivi",
         }[self]
 
 

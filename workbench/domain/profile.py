@@ -124,9 +124,14 @@ class Certification(_M):
         return add_months(self.certificate_date, 14), add_months(self.certificate_date, 22)
 
     def expiry(self) -> dt.date | None:
+        """Last day of validity: the day before the third anniversary. A certificate of 29 February
+        has no anniversary in a common year: it runs to the end of February (28th)."""
         if not self.certificate_date:
             return None
-        return add_months(self.certificate_date, 36) - dt.timedelta(days=1)
+        anniversary = add_months(self.certificate_date, 36)
+        if anniversary.day != self.certificate_date.day:  # clamped to the month's end
+            return anniversary
+        return anniversary - dt.timedelta(days=1)
 
 
 class RevenueBand(StrEnum):

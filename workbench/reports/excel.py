@@ -99,6 +99,128 @@ def _write_text_as_text(ws) -> None:
                     cell.quotePrefix = True
 
 
+@dataclass(frozen=True)
+class SheetLayout:
+    """How an editable sheet is laid out: the rules shared by every workbook a client edits."""
+
+    sheet: str
+    table: str
+    columns: tuple[tuple[str, int], ...]
+    """(header, width) in order."""
+    hidden: tuple[str, ...]
+    text_columns: tuple[str, ...]
+    date_columns: tuple[str, ...]
+    instructions: str
+    choices: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    """(column, allowed values, error title): a drop-down list on that column."""
+
+    @property
+    def headers(self) -> list[str]:
+        return [h for h, _ in self.columns]
+
+
+def build_workbook(layout: SheetLayout, rows: Sequence[Sequence[object]], provenance: Mapping[str, object], *,
+                   title: str, subject: str, keywords: str, custom: Mapping[str, str],
+                   primary_color: str = "#1f4e79") -> Workbook:
+    """A workbook with the editable sheet (Excel table, frozen header, real dates, text kept as text,
+    hidden technical columns, drop-down lists) and a « Provenance » sheet with the instructions."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = layout.sheet
+    headers = layout.headers
+    ws.append(headers)
+    for row in rows:
+        ws.append(list(row))
+    last_row = len(rows) + 1
+    last_col = get_column_letter(len(headers))
+
+    header_fill = PatternFill("solid", fgColor=primary_color.lstrip("#").upper())
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for idx, (_, width) in enumerate(layout.columns, start=1):
+        ws.column_dimensions[get_column_letter(idx)].width = width
+    for name in layout.hidden:
+        ws.column_dimensions[get_column_letter(headers.index(name) + 1)].hidden = True
+    date_cols = [headers.index(name) for name in layout.date_columns]
+    text_cols = [headers.index(name) for name in layout.text_columns]
+    for row in ws.iter_rows(min_row=2, max_row=last_row):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        for idx in date_cols:
+            row[idx].number_format = DATE_FORMAT
+        for idx in text_cols:
+            row[idx].number_format = "@"
+    ws.freeze_panes = "B2"
+
+    if rows:
+        table = Table(displayName=layout.table, ref=f"A1:{last_col}{last_row}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+        ws.add_table(table)
+    else:
+        ws.auto_filter.ref = f"A1:{last_col}1"
+
+    for column, allowed, error_title in layout.choices:
+        letter = get_column_letter(headers.index(column) + 1)
+        labels = ",".join(allowed)
+        validation = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=False,
+                                    showErrorMessage=True, errorTitle=error_title,
+                                    error=f"Choisissez dans la liste : {labels.replace(',', ', ')}.",
+                                    promptTitle=column, prompt="Choisissez dans la liste.")
+        validation.add(f"{letter}2:{letter}{max(last_row, 2) + 200}")
+        ws.add_data_validation(validation)
+
+    ps = wb.create_sheet(PROVENANCE_SHEET)
+    ps.append(["Élément", "Valeur"])
+    for key, value in provenance.items():
+        ps.append([key, str(value)])
+    ps.append([])
+    ps.append(["Mode d'emploi", layout.instructions])
+    for cell in ps[1]:
+        cell.font = Font(bold=True)
+    ps.column_dimensions["A"].width = 26
+    ps.column_dimensions["B"].width = 90
+
+    wb.properties.title = title
+    wb.properties.subject = subject
+    wb.properties.creator = f"Qualiopi Workbench {__version__}"
+    wb.properties.keywords = keywords
+    wb.properties.description = "; ".join(f"{k} : {v}" for k, v in provenance.items())
+    for key, value in custom.items():
+        wb.custom_doc_props.append(StringProperty(name=key, value=str(value)))
+
+    _write_text_as_text(ws)
+    _write_text_as_text(ps)
+    return wb
+
+
+def check_target(path: Path, *, overwrite: bool) -> Path:
+    """Refuse a folder, and an existing file unless ``overwrite`` (maybe the client's edited copy)."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{path} est un dossier : indiquez le nom du fichier Excel à créer ; rien n'a été écrit.")
+    if path.exists() and not overwrite:
+        raise UsageError(f"Le fichier {path} existe déjà (c'est peut-être la copie modifiée par le client) ; "
+                         "rien n'a été écrit. Choisissez un autre nom ou ajoutez --force pour le remplacer.")
+    return path
+
+
+def save_workbook(path: Path, wb: Workbook, *, overwrite: bool) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, wb.save, overwrite=overwrite, hint=" (--force pour le remplacer)")
+    return path
+
+
+PLAN_LAYOUT = SheetLayout(
+    sheet=PLAN_SHEET, table=TABLE_NAME, columns=COLUMNS, hidden=HIDDEN_COLUMNS, text_columns=TEXT_COLUMNS,
+    date_columns=("Échéance",),
+    instructions="Modifiez uniquement les colonnes « Statut » et « Commentaire » de la feuille « Plan d'actions », "
+                 "puis renvoyez le fichier au consultant. Ne supprimez pas les colonnes masquées « ID » et « Version ».",
+    choices=(("Statut", tuple(s.label for s in ActionStatus), "Statut invalide"),),
+)
+
+
 def export_action_plan(
     path: Path,
     *,
@@ -115,62 +237,15 @@ def export_action_plan(
     With ``overwrite=False`` an existing file (maybe the client's edited copy) is never replaced:
     :class:`UsageError`, nothing written.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise UsageError(f"{path} est un dossier : indiquez le nom du fichier Excel à créer ; rien n'a été écrit.")
-    if path.exists() and not overwrite:
-        raise UsageError(f"Le fichier {path} existe déjà (c'est peut-être la copie modifiée par le client) ; "
-                         "rien n'a été écrit. Choisissez un autre nom ou ajoutez --force pour le remplacer.")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = PLAN_SHEET
-    ws.append([h for h, _ in COLUMNS])
+    path = check_target(path, overwrite=overwrite)
+    rows = []
     for action in actions:
         number, title = _indicator_ref(referential, action.indicator_id)
-        ws.append([
+        rows.append([
             action.id, action.updated_at.isoformat() if action.updated_at else "",
             PRIORITY_LABELS.get(action.priority, str(action.priority)), number, title,
             action.title, action.detail, action.owner, action.due_date, action.status.label, action.comment,
         ])
-    last_row = len(actions) + 1
-    last_col = get_column_letter(len(COLUMNS))
-
-    header_fill = PatternFill("solid", fgColor=primary_color.lstrip("#").upper())
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = header_fill
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for idx, (_, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(idx)].width = width
-    headers = [h for h, _ in COLUMNS]
-    for name in HIDDEN_COLUMNS:
-        ws.column_dimensions[get_column_letter(headers.index(name) + 1)].hidden = True
-    due_col = headers.index("Échéance")
-    text_cols = [headers.index(name) for name in TEXT_COLUMNS]
-    for row in ws.iter_rows(min_row=2, max_row=last_row):
-        for cell in row:
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-        row[due_col].number_format = DATE_FORMAT
-        for idx in text_cols:
-            row[idx].number_format = "@"
-    ws.freeze_panes = "B2"
-
-    if actions:
-        table = Table(displayName=TABLE_NAME, ref=f"A1:{last_col}{last_row}")
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-        ws.add_table(table)
-    else:
-        ws.auto_filter.ref = f"A1:{last_col}1"
-
-    status_col = get_column_letter([h for h, _ in COLUMNS].index("Statut") + 1)
-    labels = ",".join(s.label for s in ActionStatus)
-    validation = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=False,
-                                showErrorMessage=True, errorTitle="Statut invalide",
-                                error=f"Choisissez un statut dans la liste : {labels.replace(',', ', ')}.",
-                                promptTitle="Statut", prompt="Choisissez dans la liste.")
-    validation.add(f"{status_col}2:{status_col}{max(last_row, 2) + 200}")
-    ws.add_data_validation(validation)
-
     prov = {
         "Client": client_name,
         "Identifiant client": mission.client_id,
@@ -181,34 +256,15 @@ def export_action_plan(
         "Version du logiciel": __version__,
         "Généré le": dt.datetime.now().astimezone().strftime("%d/%m/%Y %H:%M"),
     } | dict(provenance or {})
-    ps = wb.create_sheet(PROVENANCE_SHEET)
-    ps.append(["Élément", "Valeur"])
-    for key, value in prov.items():
-        ps.append([key, str(value)])
-    ps.append([])
-    ps.append(["Mode d'emploi", "Modifiez uniquement les colonnes « Statut » et « Commentaire » de la feuille "
-               "« Plan d'actions », puis renvoyez le fichier au consultant. Ne supprimez pas les colonnes masquées "
-               "« ID » et « Version »."])
-    for cell in ps[1]:
-        cell.font = Font(bold=True)
-    ps.column_dimensions["A"].width = 26
-    ps.column_dimensions["B"].width = 90
-
-    wb.properties.title = f"Plan d'actions — {client_name}"
-    wb.properties.subject = f"Mission {mission.id} — référentiel {referential.id}"
-    wb.properties.creator = f"Qualiopi Workbench {__version__}"
-    wb.properties.keywords = f"mission={mission.id}; client={mission.client_id}; referentiel={referential.id}"
-    wb.properties.description = "; ".join(f"{k} : {v}" for k, v in prov.items())
-    for key, value in (("workbench_mission", mission.id), ("workbench_client", mission.client_id),
-                       ("workbench_referential", referential.id), ("workbench_version", __version__),
-                       *((f"workbench_{k}", str(v)) for k, v in (provenance or {}).items() if k.isidentifier())):
-        wb.custom_doc_props.append(StringProperty(name=key, value=str(value)))
-
-    _write_text_as_text(ws)
-    _write_text_as_text(ps)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, wb.save, overwrite=overwrite, hint=" (--force pour le remplacer)")
-    return path
+    custom = {"workbench_mission": mission.id, "workbench_client": mission.client_id,
+              "workbench_referential": referential.id, "workbench_version": __version__}
+    custom |= {f"workbench_{k}": str(v) for k, v in (provenance or {}).items() if k.isidentifier()}
+    wb = build_workbook(
+        PLAN_LAYOUT, rows, prov, title=f"Plan d'actions — {client_name}",
+        subject=f"Mission {mission.id} — référentiel {referential.id}",
+        keywords=f"mission={mission.id}; client={mission.client_id}; referentiel={referential.id}",
+        custom=custom, primary_color=primary_color)
+    return save_workbook(path, wb, overwrite=overwrite)
 
 
 # -- import ---------------------------------------------------------------------------------
@@ -312,27 +368,31 @@ class ImportReport:
         return "\n".join(self.lines())
 
 
-def _refuse(path: Path, reason: str) -> PlanImportError:
-    return PlanImportError(f"Fichier refusé : {path.name} — {reason} Aucune action n'a été modifiée.")
+def refuse(path: Path, reason: str, unchanged: str = "Aucune action n'a été modifiée.") -> PlanImportError:
+    return PlanImportError(f"Fichier refusé : {path.name} — {reason} {unchanged}")
 
 
 Body = list[tuple[int, list[object], set[int]]]
 """(line number, cell values, indexes of the cells holding a formula or an error)."""
 
 
-def _read_rows(path: Path) -> tuple[list[str], Body, dict[str, str]]:
+def read_sheet(path: Path, sheet: str = PLAN_SHEET,
+               unchanged: str = "Aucune action n'a été modifiée.") -> tuple[list[str], Body, dict[str, str]]:
+    """The header, the non-empty rows (with their formula cells) and the provenance of an edited file;
+    an unreadable file, a missing or empty sheet is refused (:class:`PlanImportError`)."""
     # data_only=False: a formula stays visible as a formula instead of reading as an empty cell.
     try:
         wb = load_workbook(path, data_only=False, read_only=False)
     except FileNotFoundError:
-        raise _refuse(path, "fichier introuvable.") from None
+        raise refuse(path, "fichier introuvable.", unchanged) from None
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise _refuse(path, "ce n'est pas un classeur Excel (.xlsx) lisible.") from None
+        raise refuse(path, "ce n'est pas un classeur Excel (.xlsx) lisible.", unchanged) from None
     try:
-        if PLAN_SHEET not in wb.sheetnames:
-            raise _refuse(path, f"la feuille « {PLAN_SHEET} » est absente (feuilles : {', '.join(wb.sheetnames)}).")
+        if sheet not in wb.sheetnames:
+            raise refuse(path, f"la feuille « {sheet} » est absente (feuilles : {', '.join(wb.sheetnames)}).",
+                          unchanged)
         rows: Body = []
-        for line, cells in enumerate(wb[PLAN_SHEET].iter_rows(), start=1):
+        for line, cells in enumerate(wb[sheet].iter_rows(), start=1):
             values = [c.value for c in cells]
             formulas = {i for i, c in enumerate(cells) if c.data_type in ("f", "e")}
             rows.append((line, values, formulas))
@@ -344,13 +404,13 @@ def _read_rows(path: Path) -> tuple[list[str], Body, dict[str, str]]:
     finally:
         wb.close()
     if not rows:
-        raise _refuse(path, f"la feuille « {PLAN_SHEET} » est vide.")
+        raise refuse(path, f"la feuille « {sheet} » est vide.", unchanged)
     header = ["" if h is None else str(h).strip() for h in rows[0][1]]
     body = [r for r in rows[1:] if any(v not in (None, "") for v in r[1])]
     return header, body, provenance
 
 
-def _parse_id(raw: object) -> int | None:
+def parse_id(raw: object) -> int | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
@@ -368,7 +428,7 @@ def _parse_status(raw: object) -> ActionStatus | None:
     return STATUS_BY_LABEL.get(str(raw).strip().lower())
 
 
-def _parse_version(raw: object) -> dt.datetime | None:
+def parse_version(raw: object) -> dt.datetime | None:
     if not isinstance(raw, str) or not raw.strip():
         return None
     try:
@@ -378,24 +438,39 @@ def _parse_version(raw: object) -> dt.datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
 
 
-def _formula_text(raw: object) -> str:
+def formula_text(raw: object) -> str:
     text = getattr(raw, "text", raw)  # ArrayFormula / DataTableFormula carry their text
     return "" if text is None else str(text)
 
 
-def _changed_since_export(action: Action, exported: dt.datetime, history: Sequence[HistoryEntry]) -> set[str]:
-    """Editable fields whose stored value differs from the value they had when the file was exported."""
-    if action.updated_at is None or action.updated_at == exported:
+def changed_since_export(updated_at: dt.datetime | None, exported: dt.datetime,
+                         changes_after: Sequence[tuple[str, object]], current: Mapping[str, object]) -> set[str]:
+    """Editable fields whose stored value differs from the value they had when the file was exported.
+
+    ``changes_after`` lists, oldest first, the (field, value before) of the record's history entries
+    dated after ``exported``; ``current`` maps each editable field to its stored value. A record
+    changed since the export without any history entry counts as changed in every field.
+    """
+    if updated_at is None or updated_at == exported:
         return set()
-    after = [h for h in history if h.entity == "action" and h.entity_key == str(action.id) and h.at > exported]
-    if not after:  # changed without a trace in the history: assume both fields may have changed
-        return set(EDITABLE_COLUMNS)
+    if not changes_after:  # changed without a trace in the history: assume every field may have changed
+        return set(current)
     changed: set[str] = set()
-    for name, current in (("status", action.status.value), ("comment", action.comment)):
-        first = next((h for h in after if h.field == name), None)
-        if first is not None and first.before != current:
+    for name, value in current.items():
+        first = next((before for field_name, before in changes_after if field_name == name), _UNSET)
+        if first is not _UNSET and first != value:
             changed.add(name)
     return changed
+
+
+_UNSET = object()
+
+
+def _changed_since_export(action: Action, exported: dt.datetime, history: Sequence[HistoryEntry]) -> set[str]:
+    after = [(h.field, h.before) for h in history
+             if h.entity == "action" and h.entity_key == str(action.id) and h.at > exported]
+    return changed_since_export(action.updated_at, exported, after,
+                                {"status": action.status.value, "comment": action.comment})
 
 
 def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
@@ -407,22 +482,22 @@ def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
     file's values even over changes made since the export, and accepts files without « Version ».
     """
     path = Path(path)
-    header, body, provenance = _read_rows(path)
+    header, body, provenance = read_sheet(path)
     missing = [c for c in REQUIRED_FOR_IMPORT if c not in header]
     if missing:
-        raise _refuse(path, f"colonne(s) manquante(s) dans « {PLAN_SHEET} » : {', '.join(missing)}.")
+        raise refuse(path, f"colonne(s) manquante(s) dans « {PLAN_SHEET} » : {', '.join(missing)}.")
     versioned = VERSION_COLUMN in header
     if not versioned and not force:
-        raise _refuse(path, f"la colonne masquée « {VERSION_COLUMN} » est absente : ce fichier vient d'un export "
+        raise refuse(path, f"la colonne masquée « {VERSION_COLUMN} » est absente : ce fichier vient d'un export "
                       "antérieur et les modifications faites depuis dans l'application seraient écrasées sans "
                       "contrôle. Exportez à nouveau le plan (workbench actions export) et faites-y reporter les "
                       "changements, ou relancez l'import avec --force pour appliquer le fichier tel quel.")
     file_mission = provenance.get("Mission")
     file_client = provenance.get("Identifiant client")
     if file_client and file_client != mission.client_id:
-        raise _refuse(path, f"il concerne le client « {file_client} », pas « {mission.client_id} ».")
+        raise refuse(path, f"il concerne le client « {file_client} », pas « {mission.client_id} ».")
     if file_mission and file_mission != mission.id:
-        raise _refuse(path, f"il concerne la mission « {file_mission} », pas la mission « {mission.id} ».")
+        raise refuse(path, f"il concerne la mission « {file_mission} », pas la mission « {mission.id} ».")
     col = {name: header.index(name) for name in REQUIRED_FOR_IMPORT}
     version_col = header.index(VERSION_COLUMN) if versioned else None
     known = {a.id: a for a in actions}
@@ -433,7 +508,7 @@ def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
     parsed: list[tuple[Action, dict[str, object], dt.datetime | None]] = []
     for line, row, formulas in body:
         row = row + [None] * (len(header) - len(row))
-        action_id = _parse_id(row[col["ID"]])
+        action_id = parse_id(row[col["ID"]])
         if action_id is None:
             problems.append(f"ligne {line} : identifiant absent ou invalide ({row[col['ID']]!r})")
             continue
@@ -447,7 +522,7 @@ def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
         action = known[action_id]
         exported: dt.datetime | None = None
         if version_col is not None:
-            exported = _parse_version(row[version_col])
+            exported = parse_version(row[version_col])
             if exported is None and not force:
                 problems.append(f"ligne {line} : la colonne masquée « {VERSION_COLUMN} » est vide ou a été "
                                 f"modifiée ({row[version_col]!r}) ; exportez à nouveau le plan")
@@ -457,7 +532,7 @@ def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
             raw = row[col[column]]
             if col[column] in formulas:
                 stored = action.status.label if name == "status" else action.comment
-                skipped.append(SkippedCell(line, action_id, name, _formula_text(raw), stored))
+                skipped.append(SkippedCell(line, action_id, name, formula_text(raw), stored))
                 continue
             if name == "status":
                 status = _parse_status(raw)
@@ -471,10 +546,10 @@ def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
         else:
             parsed.append((action, values, exported))
     if unknown:
-        raise _refuse(path, f"action(s) inconnue(s) dans la mission « {mission.id} » : {', '.join(unknown[:10])}"
+        raise refuse(path, f"action(s) inconnue(s) dans la mission « {mission.id} » : {', '.join(unknown[:10])}"
                       + (" …" if len(unknown) > 10 else "") + ". Le fichier ne correspond pas à ce plan d'actions.")
     if problems:
-        raise _refuse(path, "; ".join(problems[:10]) + (" …" if len(problems) > 10 else "") + ".")
+        raise refuse(path, "; ".join(problems[:10]) + (" …" if len(problems) > 10 else "") + ".")
     report = ImportReport(path, mission.id, rows=len(body), not_in_file=len(set(known) - set(seen)),
                           skipped=skipped, unversioned=not versioned)
     for action, values, exported in parsed:

@@ -118,7 +118,7 @@ class Workspace:
         return evaluate(ref, profile.scope())
 
     def resolve_mission(self, client_id: str, mission_id: str | None = None) -> Mission:
-        """The given mission of a client, or its latest one."""
+        """The given mission of a client, or its latest one that is not a follow-up visit."""
         validate_client_id(client_id)
         self.store.get_client(client_id)
         if mission_id:
@@ -132,4 +132,5 @@ class Workspace:
                 f"Le client « {client_id} » n'a aucune mission. Créez-en une : "
                 f"workbench mission new {client_id} --type pre_audit --audit-date AAAA-MM-JJ"
             )
-        return missions[-1]
+        preparations = [m for m in missions if m.type != MissionType.POINT_SUIVI]
+        return (preparations or missions)[-1]

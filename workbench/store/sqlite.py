@@ -356,8 +356,9 @@ class SQLiteStore(Store):
         return [self._mission(r) for r in rows]
 
     def previous_mission(self, mission: Mission) -> Mission | None:
-        """The client's latest mission created before this one."""
+        """The client's latest mission before this one (follow-up visits, without verdicts, skipped)."""
         earlier = [m for m in self.list_missions(mission.client_id) if m.id != mission.id
+                   and m.type != MissionType.POINT_SUIVI
                    and (m.audit_date, m.created_at) < (mission.audit_date, mission.created_at)]
         # Missions may be entered in any order: the latest by audit date, not by creation.
         return max(earlier, key=lambda m: (m.audit_date, m.created_at)) if earlier else None
@@ -425,20 +426,24 @@ class SQLiteStore(Store):
 
     # -- evidence ------------------------------------------------------------------------
     def add_evidence(self, evidence: Evidence) -> Evidence:
-        stamp = now()
         with self._tx() as c:
-            if not c.execute("SELECT 1 FROM missions WHERE id=?", (evidence.mission_id,)).fetchone():
-                raise NotFoundError(f"Mission inconnue : « {evidence.mission_id} ».")
-            cur = c.execute(
-                "INSERT INTO evidence (mission_id, indicator_id, label, location, represents_date, owner,"
-                " created_at, created_by) VALUES (?,?,?,?,?,?,?,?)",
-                (evidence.mission_id, evidence.indicator_id, evidence.label, evidence.location,
-                 evidence.represents_date.isoformat() if evidence.represents_date else None,
-                 evidence.owner, stamp.isoformat(), self.actor),
-            )
-            saved = evidence.model_copy(update={"id": cur.lastrowid, "created_at": stamp, "created_by": self.actor})
-            self._record(c, evidence.mission_id, "evidence", str(cur.lastrowid), evidence.indicator_id,
-                         "evidence", None, saved.model_dump(mode="json", exclude={"created_at"}), stamp.isoformat())
+            return self.insert_evidence(c, evidence)
+
+    def insert_evidence(self, c: sqlite3.Connection, evidence: Evidence) -> Evidence:
+        """Add an evidence item (and its history line) inside a transaction of a feature repository."""
+        stamp = now()
+        if not c.execute("SELECT 1 FROM missions WHERE id=?", (evidence.mission_id,)).fetchone():
+            raise NotFoundError(f"Mission inconnue : « {evidence.mission_id} ».")
+        cur = c.execute(
+            "INSERT INTO evidence (mission_id, indicator_id, label, location, represents_date, owner,"
+            " created_at, created_by) VALUES (?,?,?,?,?,?,?,?)",
+            (evidence.mission_id, evidence.indicator_id, evidence.label, evidence.location,
+             evidence.represents_date.isoformat() if evidence.represents_date else None,
+             evidence.owner, stamp.isoformat(), self.actor),
+        )
+        saved = evidence.model_copy(update={"id": cur.lastrowid, "created_at": stamp, "created_by": self.actor})
+        self._record(c, evidence.mission_id, "evidence", str(cur.lastrowid), evidence.indicator_id,
+                     "evidence", None, saved.model_dump(mode="json", exclude={"created_at"}), stamp.isoformat())
         return saved
 
     def remove_evidence(self, evidence_id: int) -> None:
