@@ -7,7 +7,10 @@ import json
 
 import pytest
 
-from tests.cli_support import run_cli
+try:  # the shared test helpers are being moved to tests/support.py
+    from tests.support import run_cli
+except ImportError:
+    from tests.cli_support import run_cli
 from workbench.core.errors import ReferentialError
 from workbench.core.vocab import Category, Condition
 from workbench.domain.profile import Certification, ClientProfile

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support import run_cli
 from workbench.core.errors import WorkbenchError
-from workbench.core.vocab import Verdict
+from workbench.core.vocab import MissionType, Verdict
 from workbench.domain.profile import ClientProfile
 from workbench.domain.templates import template_names
 from workbench.services.demo import CLIENTS, build_demo
@@ -55,7 +55,7 @@ def test_demo_covers_templates_versions_and_verdicts(tmp_path):
             ref = ws.library.get(m.referential_id)
             if a.verdict == Verdict.NC_MINEURE:
                 assert ref.by_id(a.indicator_id).nc.grading.value != "major_only"
-        assert ws.store.list_evidence(m.id)
+        assert ws.store.list_evidence(m.id) or m.type == MissionType.POINT_SUIVI  # a visit has no grid
     assert all(isinstance(c, ClientProfile) and c.siret for c in clients)
     ws.close()
 
@@ -131,7 +131,7 @@ def test_full_demo_reports_every_mission_in_three_formats_without_leaks(tmp_path
         folder = tmp_path / "reports" / m.client_id
         html = (folder / f"rapport-{m.id}.html").read_text(encoding="utf-8")
         pdf = folder / f"rapport-{m.id}.pdf"
-        xlsx = folder / f"plan-actions-{m.id}.xlsx"
+        xlsx = folder / (f"taches-{m.id}.xlsx" if m.type == MissionType.POINT_SUIVI else f"plan-actions-{m.id}.xlsx")
         assert pdf.read_bytes().startswith(b"%PDF")
         pdf_text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         cells = " ".join(str(c.value) for ws_ in load_workbook(xlsx).worksheets

@@ -70,3 +70,6 @@ def _next_steps(path) -> None:
     print(f"  workbench{ws_opt} interview forma-sud-conseil   # grille d'entretien (Voilà)")
     print(f"  workbench{ws_opt} dashboard forma-sud-conseil   # tableau de bord du client (Voilà)")
     print(f"  workbench{ws_opt} referentiel diff rnq-2019-v9 rnq-2026")
+    print(f"  workbench{ws_opt} alerts   # « À traiter » : retards, preuves à actualiser, échéances")
+    print(f"  workbench{ws_opt} tasks list cfa-batiment-avenir   # tâches qualité récurrentes")
+    print(f"  workbench{ws_opt} calendar --ics portefeuille.ics   # calendrier de certification")

@@ -67,8 +67,10 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_mission_dict(mission) | {"referential_in_force": in_force.id, "applicable": applicable})
         return 0
-    print(f"Mission « {mission.id} » créée pour le client « {client_id} » : {mission.type.label}, "
-          f"{mission.audit_type.label.lower()} prévu le {fr_date(mission.audit_date)}.")
+    when = (f"visite prévue le {fr_date(mission.audit_date)} (document : workbench report {client_id} --mission "
+            f"{mission.id})" if mission.type == MissionType.POINT_SUIVI
+            else f"{mission.audit_type.label.lower()} prévu le {fr_date(mission.audit_date)}")
+    print(f"Mission « {mission.id} » créée pour le client « {client_id} » : {mission.type.label}, {when}.")
     if mission.label:
         print(f"Libellé : {mission.label}")
     print(f"Référentiel : {ref.label} [{ref.id}]")

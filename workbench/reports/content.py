@@ -276,7 +276,7 @@ def _env() -> Environment:
     return env
 
 
-SECTIONS = ("cover", "synthese", "criteres", "ecarts", "plan", "forces", "changements", "surveillance",
+SECTIONS = ("cover", "synthese", "criteres", "ecarts", "plan", "suivi", "forces", "changements", "surveillance",
             "annexe", "provenance")
 
 
@@ -294,6 +294,10 @@ def render_section(ctx: ReportContext, name: str) -> str:
     if name == "plan":
         numbers = {i.id: i.number for i in data.referential.indicators}
         extra["numbers"] = numbers
+    if name == "suivi":
+        from workbench.reports.lifecycle_context import lifecycle_extra
+
+        extra.update(lifecycle_extra(ctx.ws, data.mission.client_id, ctx.generated_at.date()))
     template = _env().get_template(f"{name}.html.j2")
     return template.render(ctx=ctx, data=data, a=data.analysis, mission=data.mission, profile=data.profile,
                            ref=data.referential, branding=ctx.branding, **extra)

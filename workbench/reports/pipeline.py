@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import RunError, UsageError
+from workbench.core.vocab import MissionType
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
 from workbench.reports.content import TEMPLATE_DIR
@@ -38,6 +39,8 @@ from workbench.services.planning import PlanResult
 from workbench.services.workspace import Workspace
 
 NOTEBOOK = notebook("rapport_client.ipynb")
+FOLLOWUP_NOTEBOOK = notebook("point_de_suivi.ipynb")
+"""The deliverable of a follow-up visit (mission type « point de suivi »)."""
 TEMPLATE_NAME = "qualiopi"
 KERNEL = "python3"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -211,6 +214,14 @@ def _export_xlsx(job: _Job) -> Path:
     ws = job.ws
     mission = ws.store.get_mission(job.mission_id)
     profile = ws.store.get_client(job.client_id)
+    if mission.type == MissionType.POINT_SUIVI:  # a follow-up visit hands over the recurring-task plan
+        from workbench.reports.tasks_excel import export_task_plan
+        from workbench.services.lifecycle import task_views
+
+        today = dt.date.fromisoformat(job.provenance.get("situation_date") or dt.date.today().isoformat())
+        return export_task_plan(job.out_dir / f"taches-{mission.id}.xlsx", client_id=job.client_id,
+                                client_name=profile.name, views=task_views(ws, job.client_id, today, write=False),
+                                today=today, primary_color=ws.settings.branding.primary_color, overwrite=True)
     ref = ws.library.get(mission.referential_id)
     prov = {
         "Empreinte des données (input_hash)": job.provenance.get("input_hash", ""),
@@ -248,15 +259,16 @@ def generate_report(
     mission = ws.resolve_mission(client_id, mission_id)
     timings: dict[str, float] = {}
 
+    followup = mission.type == MissionType.POINT_SUIVI
     t = time.perf_counter()
-    _, plan = update_plan(ws, client_id, mission.id, today=today)
+    plan = PlanResult() if followup else update_plan(ws, client_id, mission.id, today=today)[1]
     timings["plan"] = time.perf_counter() - t
 
     out_dir = ws.settings.reports_dir / client_id
     out_dir.mkdir(parents=True, exist_ok=True)
     base = f"rapport-{mission.id}"
     executed = out_dir / f"{base}.ipynb"
-    nb_path = Path(notebook) if notebook else NOTEBOOK
+    nb_path = Path(notebook) if notebook else FOLLOWUP_NOTEBOOK if followup else NOTEBOOK
 
     t = time.perf_counter()
     _run_notebook(ws, client_id, mission.id, nb_path, executed)

@@ -20,8 +20,10 @@ from workbench.domain.profile import Address, Certification, Contact, Site
 from workbench.domain.records import Evidence
 from workbench.domain.templates import load_template, profile_from_template
 from workbench.referential.applicability import evaluate
+from workbench.services.demo_tasks import build_task_plans
 from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
+from workbench.store.tasks import task_actors
 
 DEMO_ACTOR = "sophie.durand"
 DEMO_MARKER = "demo"
@@ -106,7 +108,9 @@ CLIENTS: tuple[DemoClient, ...] = (
         "vae-parcours-reussite", "accompagnement-vae", "VAE Parcours Réussite",
         "8445678230001", "76310987631", "Rouen", "76000", "7 place du Vieux-Marché",
         "Thomas Leroy", "Responsable de l'accompagnement",
-        (DemoMission(MissionType.AUDIT_BLANC, dt.date(2026, 12, 15), "Audit à blanc", 0.65),),
+        (DemoMission(MissionType.AUDIT_BLANC, dt.date(2026, 12, 15), "Audit à blanc", 0.65),
+         DemoMission(MissionType.POINT_SUIVI, dt.date(2026, 11, 20), "Point de suivi de novembre", 0)),
+        certified_on=dt.date(2025, 11, 2), certifier="Certificateur Gamma (fictif)",
     ),
     DemoClient(
         "reseau-competences-ouest", "reseau-multi-sites", "Réseau Compétences Ouest",
@@ -186,7 +190,7 @@ def _check_workspace(ws_path: Path) -> None:
         is_demo = store.get_meta(DEMO_MARKER) == "1"
         demo_ids = {c.id for c in CLIENTS}
         foreign = sorted(c.id for c in store.list_clients() if not is_demo or c.id not in demo_ids)
-        actors = sorted(set(store.history_actors()) - {DEMO_ACTOR}) if is_demo else []
+        actors = sorted((set(store.history_actors()) | set(task_actors(store))) - {DEMO_ACTOR}) if is_demo else []
     finally:
         store.close()
     if foreign or actors:
@@ -245,6 +249,7 @@ def build_demo(ws_path: Path) -> Workspace:
     rng = random.Random(SEED)
     for client in CLIENTS:
         _build_client(ws, client, rng)
+    build_task_plans(ws)
     return ws
 
 
@@ -274,6 +279,8 @@ def _build_client(ws: Workspace, client: DemoClient, rng: random.Random) -> None
     ws.store.create_client(profile)
     for dm in client.missions:
         mission = ws.new_mission(client.id, mission_type=dm.type, audit_date=dm.audit_date, label=dm.label)
+        if dm.type == MissionType.POINT_SUIVI:  # a follow-up visit has no grid answers
+            continue
         ref = ws.library.get(mission.referential_id)
         results = evaluate(ref, profile.scope())
         na_done = False

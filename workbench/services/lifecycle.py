@@ -91,20 +91,22 @@ def _referential_for(ws: Workspace, today: dt.date) -> Referential:
         return max(ws.library.versions, key=lambda r: r.effective_from)
 
 
-def _missing(ws: Workspace, profile: ClientProfile, stored: list[PlanTask], today: dt.date) -> list[PlanTask]:
+def _missing(ws: Workspace, profile: ClientProfile, stored: list[PlanTask], today: dt.date,
+             start: dt.date) -> list[PlanTask]:
     catalogue = load_catalogue()
     applicable = applicable_catalogue(catalogue, _referential_for(ws, today), profile.scope())
     known = {t.catalogue_id or t.id for t in stored} | {t.id for t in stored}
-    return [task_from_catalogue(item, profile.id, today) for item in missing_from_plan(applicable, known)]
+    return [task_from_catalogue(item, profile.id, start) for item in missing_from_plan(applicable, known)]
 
 
-def plan_tasks(ws: Workspace, client_id: str, today: dt.date, *, write: bool = True) -> list[PlanTask]:
+def plan_tasks(ws: Workspace, client_id: str, today: dt.date, *, write: bool = True,
+               start: dt.date | None = None) -> list[PlanTask]:
     """The client's plan (retired tasks included); missing catalogue tasks are added (or, with
-    ``write=False``, shown as they would be added)."""
+    ``write=False``, shown as they would be added), first due on ``start`` (default: ``today``)."""
     validate_client_id(client_id)
     profile = ws.store.get_client(client_id)
     stored = task_store.list_tasks(ws.store, client_id)  # type: ignore[arg-type]
-    missing = _missing(ws, profile, stored, today)
+    missing = _missing(ws, profile, stored, today, start or today)
     if missing and write:
         task_store.add_tasks(ws.store, missing, skip_existing=True)  # type: ignore[arg-type]
         return task_store.list_tasks(ws.store, client_id)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from workbench.apps.dashboard.lifecycle import LifecycleData, lifecycle_data
 from workbench.core.errors import NotFoundError, StoreError
 from workbench.core.settings import Branding, Settings, load_settings
 from workbench.core.vocab import ActionStatus, ReferentialStatus, Verdict
@@ -171,6 +172,8 @@ class DashboardData:
     next_audit: tuple[dt.date, str]
     today: dt.date
     disclaimer: str = PROJECTION_DISCLAIMER
+    lifecycle: LifecycleData | None = None
+    """« À traiter », next milestones and recurring tasks (see :mod:`workbench.apps.dashboard.lifecycle`)."""
 
     @property
     def readiness(self) -> float | None:
@@ -250,6 +253,7 @@ def dashboard_data(ws: Workspace, client: str, mission: str | None = None,
         duration=audit_duration(profile, data.mission.audit_type),
         next_audit=next_audit(data.mission, profile, today),
         today=today,
+        lifecycle=lifecycle_data(ws, client, today),
     )
 
 

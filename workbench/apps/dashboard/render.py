@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from workbench.apps.dashboard.data import ActionRow, DashboardData, GapRow
+from workbench.apps.dashboard.lifecycle import lifecycle_section
 from workbench.core.dates import fr_date, fr_date_long
 from workbench.core.vocab import ActionStatus, Verdict
 from workbench.domain.gaps import Counts
@@ -245,7 +246,7 @@ def render_dashboard(data: DashboardData, *, chart: bool = True) -> str:
     return (
         f'{_css(data)}<div class="wb-dash wb-dash-root">{header(data)}{mission_section(data)}'
         f"{readiness_section(data, chart=chart)}{projection_section(data)}{gaps_section(data)}"
-        f"{plan_section(data)}{calendar_section(data)}{footer(data)}</div>"
+        f"{plan_section(data)}{lifecycle_section(data.lifecycle)}{calendar_section(data)}{footer(data)}</div>"
     )
 
 
