@@ -84,7 +84,7 @@ def main() -> int:
                 c = timed(lambda: lifecycle.portfolio_calendar_items(ws, DEMO_TODAY, start=DEMO_TODAY, end=end,
                                                                      write=False), args.runs)
                 ics = Path(tmp) / "portefeuille.ics"
-                i = timed(lambda: write_ics(ics, items, "bench"), args.runs)
+                i = timed(lambda ics=ics, items=items: write_ics(ics, items, "bench"), args.runs)
                 print(f"{n} clients: {len(alerts)} alerts, {len(items)} calendar items, ICS {ics.stat().st_size} bytes")
                 for label, (med, p95) in (("alerts_for_portfolio", a), ("portfolio calendar, 12 months", c),
                                           ("write ICS", i)):
