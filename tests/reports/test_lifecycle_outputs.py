@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from workbench.apps.dashboard import dashboard_html
 from workbench.core.vocab import Category, MissionType
 from workbench.domain.profile import Certification, ClientProfile
+from workbench.domain.records import Answer
 from workbench.reports.tasks_excel import TASK_SHEET
 from workbench.services import lifecycle
 from workbench.services.workspace import Workspace
@@ -37,7 +38,8 @@ def two_clients(workspace_dir):
             certification=Certification(certified=True, certificate_date=cert)))
         prep = ws.new_mission(cid, mission_type=MissionType.PREP_SURVEILLANCE, audit_date=TODAY + dt.timedelta(days=40))
         ind = ws.library.get(prep.referential_id).indicator(23).id
-        ws.store.save_answer(prep.id, ind, verdict="conforme", notes=PRIVATE)
+        private = "private_notes" if "private_notes" in Answer.ANSWER_FIELDS else "notes"  # consultant only
+        ws.store.save_answer(prep.id, ind, verdict="conforme", **{private: PRIVATE})
         lifecycle.plan_tasks(ws, cid, TODAY, start=TODAY - dt.timedelta(days=200))
     lifecycle.mark_task_done(ws, "alpha", "veille-legale", done_on=TODAY - dt.timedelta(days=10),
                              evidence_label="Note de veille Alpha", today=TODAY)

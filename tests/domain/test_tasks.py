@@ -7,10 +7,7 @@ import json
 
 import pytest
 
-try:  # the shared test helpers are being moved to tests/support.py
-    from tests.support import run_cli
-except ImportError:
-    from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.core.errors import ReferentialError
 from workbench.core.vocab import Category, Condition
 from workbench.domain.profile import Certification, ClientProfile

@@ -7,10 +7,7 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
-try:  # the shared test helpers are being moved to tests/support.py
-    from tests.support import run_cli
-except ImportError:
-    from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.core.vocab import ActionStatus, AuditType, Category, MissionType, Verdict
 from workbench.domain.alerts import AlertKind, StaleProof, client_alerts
 from workbench.domain.audit_cycle import cycle_dates

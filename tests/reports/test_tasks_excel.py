@@ -7,10 +7,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-try:  # the shared test helpers are being moved to tests/support.py
-    from tests.support import run_cli
-except ImportError:
-    from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.core.errors import UsageError
 from workbench.core.vocab import Category, MissionType
 from workbench.domain.profile import ClientProfile
