@@ -212,7 +212,7 @@ def test_response_validation(model):
         model.set_response("frequence-actualisation", "Tous les jours", indicator_id="rnq-2026:ind:02")
     with pytest.raises(InterviewError, match="Nombre attendu"):
         model.set_response("taux-reponse", "beaucoup", indicator_id="rnq-2026:ind:30")
-    with pytest.raises(InterviewError, match="format attendu : AAAA-MM-JJ"):
+    with pytest.raises(InterviewError, match="cette date n'existe pas"):
         model.set_response("date-revue-risques", "31/02/2026", indicator_id="rnq-2026:ind:32")
     with pytest.raises(InterviewError, match="Question inconnue"):
         model.set_response("nope", "x", indicator_id="rnq-2026:ind:32")
@@ -314,3 +314,22 @@ def test_two_sessions_on_one_mission_keep_each_others_ticks_and_answers(workspac
     assert set(workspace.store.get_answer(mission.id, entry.id).responses) == {q1.id, q2.id}
     b.set_response(q2.id, None, indicator_id=entry.id)  # clearing an answer removes it
     assert set(workspace.store.get_answer(mission.id, entry.id).responses) == {q1.id}
+
+
+def test_history_names_the_consultant_and_reads_in_french(tmp_path):
+    """« Qui » is the consultant of the workspace settings, not the login; values are readable."""
+    from tests.cli_support import run_cli
+    from tests.voila_support import seed_mission
+    from workbench.services.workspace import Workspace
+
+    (tmp_path / "workbench.yaml").write_text("branding:\n  consultant: Claire Martin\n", encoding="utf-8")
+    with Workspace.open(tmp_path) as ws:
+        m = seed_mission(ws)
+        model = InterviewModel(ws, m.id)
+        model.set_proof(model.current.proofs[0], True)
+        model.add_evidence("Enquête à froid", "Drive", "15/09/2026")
+        assert ws.store.history(m.id)[-1].actor == "Claire Martin"
+    out = run_cli("mission", "history", m.id, workspace=tmp_path).out
+    assert "Claire Martin" in out
+    assert "cochées : " in out and "Enquête à froid — Drive — représente le 15/09/2026" in out
+    assert '{"' not in out  # no raw JSON

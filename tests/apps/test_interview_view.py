@@ -156,7 +156,13 @@ def test_question_widgets_save_responses(app, workspace, mission):
 
 def test_date_single_choice_and_text_questions(app, workspace, mission):
     app.jump.value = 32
-    find(app.card, "wb-question-date-revue-risques")[0].value = dt.date(2026, 10, 1)
+    date_box = find(app.card, "wb-question-date-revue-risques")[0]
+    date_field = find(date_box, "wb-date")[0]
+    date_field.value = "1/10/2026"  # French order; a half-typed date is refused, never saved
+    assert stored(workspace, mission, 32).responses.get("date-revue-risques") == "2026-10-01"
+    date_field.value = "0002-12-09"
+    assert "année hors des limites" in find(date_box, "wb-inline")[0].value
+    date_field.value = "01/10/2026"
     find(app.card, "wb-question-analyse-risques")[0].value = "En cours"
     find(app.card, "wb-question-action-recente")[0].value = "Nouvelle enquête à froid"
     r = stored(workspace, mission, 32).responses
@@ -178,7 +184,11 @@ def test_evidence_add_and_remove_buttons(app, workspace, mission):
     assert "intitulé de la preuve" in app.status.value
     app.evidence_label.value = "Catalogue 2026"
     app.evidence_location.value = "Site, page formations"
-    app.evidence_date.value = dt.date(2026, 9, 1)
+    app.evidence_date.value = "1/9/26"  # mistyped: refused next to the form, nothing added
+    app.evidence_add.click()
+    assert "format attendu : JJ/MM/AAAA" in app.evidence_msg.value
+    assert workspace.store.list_evidence(mission.id, "rnq-2026:ind:01") == []
+    app.evidence_date.value = "01/09/2026"
     app.evidence_add.click()
     evs = workspace.store.list_evidence(mission.id, "rnq-2026:ind:01")
     assert [(e.label, e.location, e.represents_date) for e in evs] == [
@@ -205,6 +215,9 @@ def test_new_entrant_treatment_is_shown(workspace):
 def test_non_applicable_indicator_is_shown_with_reason(workspace):
     m = seed_mission(workspace, make_profile("of-af", name="OF AF", categories=["AF"], conditions=[]))
     app = InterviewApp(InterviewModel(workspace, m.id), text_delay=0)
+    assert 14 not in [v for _, v in app.jump.options]  # out of scope: not in the walk by default
+    app.show_na.value = True
+    assert any(label.startswith("∅ 14.") for label, _ in app.jump.options)
     app.jump.value = 14
     card = texts(app.card)
     assert "Non applicable :" in card and "CFA" in card
@@ -294,3 +307,74 @@ def test_notebook_runs_in_a_plain_kernel_as_in_jupyterlab(workspace, mission, tm
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not any(o.get("output_type") == "error" for o in outputs)
+
+
+# -- two tabs, feedback in sight, navigation (issue 12) -----------------------------------------
+
+
+def test_second_tab_with_a_stale_value_is_told_and_chooses(workspace, mission):
+    old_tab = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
+    new_tab = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
+    new_tab.verdict.value = "conforme"
+    new_tab.notes.value = "Catalogue à jour"
+    old_tab.notes.value = "Catalogue incomplet"  # this tab still shows the empty notes
+    assert stored(workspace, mission, 1).notes == "Catalogue à jour"  # nothing overwritten
+    panel = find(old_tab.card, "wb-conflict")
+    assert len(panel) == 1
+    shown = texts(panel[0])
+    assert "modifié ailleurs" in shown and "Catalogue à jour" in shown and "Catalogue incomplet" in shown
+    assert "Non enregistré" in old_tab.status.value
+    find(panel[0], "wb-conflict-keep")[0].click()
+    assert stored(workspace, mission, 1).notes == "Catalogue incomplet"
+    notes = [h.after for h in workspace.store.history(mission.id, "rnq-2026:ind:01") if h.field == "notes"]
+    assert notes == ["Catalogue à jour", "Catalogue incomplet"]  # the history keeps both
+    assert find(old_tab.card, "wb-conflict") == []
+
+
+def test_stale_verdict_can_be_dropped_for_the_saved_one(workspace, mission):
+    old_tab = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
+    new_tab = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
+    new_tab.verdict.value = "nc_majeure"
+    old_tab.verdict.value = "conforme"
+    assert stored(workspace, mission, 1).verdict == Verdict.NC_MAJEURE
+    assert old_tab.verdict.value == "non_evalue"  # snapped back to what it showed
+    find(old_tab.card, "wb-conflict-take")[0].click()
+    assert old_tab.verdict.value == "nc_majeure"
+    assert stored(workspace, mission, 1).verdict == Verdict.NC_MAJEURE
+
+
+def test_refusal_is_shown_next_to_the_verdict(app):
+    app.jump.value = 3
+    app.verdict.value = "non_applicable"
+    assert "Justification obligatoire" in app.verdict_msg.value
+    assert app.verdict.value == "non_evalue"
+    assert app.justification.layout.display != "none"  # the box asked for is shown
+
+
+def test_hints_only_under_the_verdicts_they_concern(app):
+    app.jump.value = 3
+    assert app.verdict_hint.layout.display == "none"
+    assert app.justification.layout.display == "none"
+    app.verdict.value = "nc_mineure"
+    assert app.verdict_hint.layout.display != "none"
+    app.verdict.value = "conforme"
+    assert app.verdict_hint.layout.display == "none"
+
+
+def test_next_skips_non_applicable_and_jump_list_follows_filters(workspace):
+    m = seed_mission(workspace, make_profile("of-af", name="OF AF", categories=["AF"], conditions=[]))
+    app = InterviewApp(InterviewModel(workspace, m.id), text_delay=0)
+    walked = [app.model.current.number]
+    while not app.next_button.disabled:
+        app.next_button.click()
+        walked.append(app.model.current.number)
+    out_of_scope = {e.number for e in app.model.entries if not e.applicable}
+    assert out_of_scope and not out_of_scope & set(walked)
+    app.jump.value = 1
+    app.verdict.value = "conforme"
+    assert app.jump.options[0][0].startswith("✔ 1.")
+    app.only_unevaluated.value = True
+    numbers = [v for _, v in app.jump.options]
+    assert 1 not in numbers or app.model.current.number == 1
+    assert all(app.model.verdict(app.model.entry_by_number(n).id) == Verdict.NON_EVALUE
+               for n in numbers if n != app.model.current.number)

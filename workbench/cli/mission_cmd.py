@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
+import datetime as dt
+import re
 from typing import Any
 
 from workbench.cli.common import open_workspace, parse_date, print_json, print_table
 from workbench.core.dates import fr_date
 from workbench.core.errors import ReferentialError, UsageError
-from workbench.core.vocab import AuditType, MissionType, Verdict, parse_enum
+from workbench.core.vocab import ActionStatus, AuditType, MissionType, Verdict, parse_enum
 from workbench.domain.profile import validate_client_id
 from workbench.domain.records import HistoryEntry, Mission
 from workbench.referential.library import Referential
@@ -129,16 +130,38 @@ def _indicator_filter(raw: str, ref: Referential) -> str:
         ) from None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _show(value: Any, field: str) -> str:
-    if value is None or value == "":
+    """A history value as a reader wants it: labels, French dates, proofs ticked, no raw JSON."""
+    if value is None or value == "" or value == {} or value == []:
         return "—"
-    if field == "verdict" and isinstance(value, str):
-        try:
-            return Verdict(value).label
-        except ValueError:
-            return value
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if field in ("verdict", "status") and isinstance(value, str):
+        for enum in (Verdict, ActionStatus):
+            try:
+                return enum(value).label
+            except ValueError:
+                continue
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return fr_date(dt.date.fromisoformat(value))
+    if field == "checklist" and isinstance(value, dict):
+        ticked = [k for k, v in value.items() if v]
+        return "cochées : " + " ; ".join(ticked) if ticked else "aucune cochée"
+    if isinstance(value, dict) and "label" in value:  # an evidence item
+        parts = [str(value["label"]), str(value.get("location") or "")]
+        if value.get("represents_date"):
+            parts.append("représente le " + _show(value["represents_date"], ""))
+        return " — ".join(p for p in parts if p)
+    if isinstance(value, dict) and "title" in value:  # an action
+        return f"{value['title']} ({_show(value.get('status'), 'status')})"
+    if isinstance(value, dict):
+        return " ; ".join(f"{k} : {_show(v, k)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_show(v, field) for v in value)
     return str(value)
 
 

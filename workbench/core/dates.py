@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
@@ -31,3 +32,40 @@ def fr_date_long(day: dt.date | dt.datetime | None) -> str:
         return "—"
     first = "1er" if day.day == 1 else str(day.day)
     return f"{first} {MONTHS[day.month - 1]} {day.year}"
+
+
+_FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+MIN_YEAR, MAX_YEAR = 1950, 2100
+
+
+def parse_fr_date(value: dt.date | str | None) -> dt.date | None:
+    """A complete date typed as JJ/MM/AAAA (or AAAA-MM-JJ); None for an empty value.
+
+    Half-typed or absurd values (``2/12/9``, year 0002) raise :class:`ValueError` with a French
+    reason, so that nothing incomplete is ever saved.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        day = value
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        match = _FR_DATE.match(text)
+        try:
+            if match:
+                day = dt.date(int(match[3]), int(match[2]), int(match[1]))
+            elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                day = dt.date.fromisoformat(text)
+            else:
+                raise ValueError("format attendu : JJ/MM/AAAA, par exemple 09/12/2026")
+        except ValueError as exc:
+            if "format attendu" in str(exc):
+                raise
+            raise ValueError("cette date n'existe pas (jour ou mois hors limites)") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"année hors des limites ({MIN_YEAR}–{MAX_YEAR})")
+    return day

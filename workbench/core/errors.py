@@ -67,6 +67,22 @@ class NotFoundError(StoreError):
     exit_code = 6
 
 
+class ConflictError(StoreError):
+    """A change refused because the value was changed elsewhere since it was read (another tab,
+    another computer). ``current`` holds the value saved meanwhile, ``attempted`` the refused one."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, field: str, current: object, attempted: object,
+                 changed_by: str | None = None, changed_at: object = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.current = current
+        self.attempted = attempted
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+
+
 class BundleError(WorkbenchError):
     """A bundle file is corrupt, foreign or conflicts with existing data."""
 

@@ -66,7 +66,10 @@ class Workspace:
 
     @cached_property
     def store(self) -> Store:
-        return open_store(self.settings.effective_store_url, actor=self._actor)
+        # Who the history names: the caller's choice (e.g. « client »), else the consultant of the
+        # workspace settings, and only then the operating-system login.
+        actor = self._actor or self.settings.branding.consultant
+        return open_store(self.settings.effective_store_url, actor=actor)
 
     @property
     def library(self) -> Library:

@@ -53,7 +53,8 @@ class Store(abc.ABC):
     def list_answers(self, mission_id: str) -> dict[str, Answer]: ...
     @abc.abstractmethod
     def save_answer(self, mission_id: str, indicator_id: str, *,
-                    merge: dict[str, dict[str, Any]] | None = None, **changes: Any) -> Answer: ...
+                    merge: dict[str, dict[str, Any]] | None = None,
+                    expected: dict[str, Any] | None = None, **changes: Any) -> Answer: ...
 
     # evidence
     @abc.abstractmethod

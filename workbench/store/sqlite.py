@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from workbench.core.errors import NotFoundError, StoreError
+from workbench.core.errors import ConflictError, NotFoundError, StoreError
 from workbench.core.vocab import ActionStatus, AuditType, MissionType, Verdict
 from workbench.domain.profile import ClientProfile, profile_from_data, validate_client_id
 from workbench.domain.records import (
@@ -384,11 +384,14 @@ class SQLiteStore(Store):
         return {r["indicator_id"]: self._answer(r) for r in rows}
 
     def save_answer(self, mission_id: str, indicator_id: str, *,
-                    merge: dict[str, dict[str, Any]] | None = None, **changes: Any) -> Answer:
+                    merge: dict[str, dict[str, Any]] | None = None,
+                    expected: dict[str, Any] | None = None, **changes: Any) -> Answer:
         """Apply a partial change to an answer; returns the saved answer. History keeps each field.
 
         ``merge`` updates single keys of ``responses`` or ``checklist`` against the value read
         inside the write transaction, so two sessions ticking different proofs both keep theirs.
+        ``expected`` (field -> value the caller last saw) makes the write conditional: when a field
+        was changed elsewhere meanwhile, nothing is written and :class:`ConflictError` says so.
         """
         merge = merge or {}
         unknown = (set(changes) - set(Answer.ANSWER_FIELDS)) | (set(merge) - {"responses", "checklist"})
@@ -401,6 +404,14 @@ class SQLiteStore(Store):
             row = c.execute("SELECT * FROM answers WHERE mission_id=? AND indicator_id=?",
                             (mission_id, indicator_id)).fetchone()
             current = self._answer(row) if row else Answer(mission_id=mission_id, indicator_id=indicator_id)
+            for field, seen in (expected or {}).items():
+                now_value, wanted = getattr(current, field), changes.get(field, seen)
+                if field in changes and _jsonable(now_value) not in (_jsonable(seen), _jsonable(wanted)):
+                    raise ConflictError(
+                        f"« {_FIELD_FR.get(field, field)} » a été modifié ailleurs depuis son affichage "
+                        f"(par {current.updated_by or 'quelqu’un'}) ; rien n'a été écrasé.",
+                        field=field, current=now_value, attempted=wanted,
+                        changed_by=current.updated_by, changed_at=current.updated_at)
             for field, items in merge.items():  # a None value removes the key
                 merged = {**getattr(current, field), **items}
                 changes[field] = {k: v for k, v in merged.items() if v is not None}

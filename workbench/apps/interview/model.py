@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.dates import parse_fr_date
+from workbench.core.errors import ConflictError, WorkbenchError
 from workbench.core.vocab import AuditType, MissionType, NCGrading, QuestionKind, Role, Verdict
 from workbench.domain.profile import ClientProfile
 from workbench.domain.records import Answer, Evidence, Mission
@@ -44,6 +45,23 @@ class InterviewError(WorkbenchError):
     """A change refused by the interview rules (the message says why, in French)."""
 
     exit_code = 2
+
+
+class AnswerConflict(InterviewError):
+    """The answer was changed in another tab or on another computer since this screen read it."""
+
+    def __init__(self, *, entry: Entry, field: str, mine: Any, theirs: Any, by: str | None, at: Any) -> None:
+        self.entry, self.field, self.mine, self.theirs, self.by, self.at = entry, field, mine, theirs, by, at
+        when = f" à {at.astimezone():%H:%M:%S}" if isinstance(at, dt.datetime) else ""
+        who = f" par {by}" if by else ""
+        super().__init__(
+            f"Indicateur {entry.number} : {FIELD_LABELS.get(field, field)} a été modifié ailleurs{who}{when} "
+            "(autre onglet ou autre poste) depuis son affichage. Rien n'a été écrasé : choisissez la valeur à garder."
+        )
+
+
+FIELD_LABELS = {"verdict": "le verdict", "notes": "les notes", "na_justification": "la justification",
+                "respondent": "l'interlocuteur"}
 
 
 @dataclass(frozen=True)
@@ -152,6 +170,8 @@ class InterviewModel:
         self.only_nc = False
         self.role: Role | None = None
         self.last_saved_at: dt.datetime | None = None
+        self.conflict: AnswerConflict | None = None
+        self.show_not_applicable = False
         saved = self.store.get_state(mission.id, STATE_CURRENT)
         self._index = self._by_id.get(saved, 0) if isinstance(saved, str) else 0
 
@@ -209,8 +229,14 @@ class InterviewModel:
     def position(self) -> int:
         return self._index
 
+    def is_not_applicable(self, entry: Entry) -> bool:
+        """Out of the client's scope, or classed « Non applicable » by the consultant."""
+        return not entry.applicable or self.verdict(entry.id) == Verdict.NON_APPLICABLE
+
     def matches(self, entry: Entry) -> bool:
         verdict = self.verdict(entry.id)
+        if not self.show_not_applicable and self.is_not_applicable(entry) and entry is not self.current:
+            return False
         if self.only_unevaluated and (verdict != Verdict.NON_EVALUE or not entry.applicable):
             return False
         if self.only_nc and not verdict.is_nc:
@@ -221,9 +247,13 @@ class InterviewModel:
         return [e for e in self.entries if self.matches(e)]
 
     def set_filters(self, *, only_unevaluated: bool | None = None, only_nc: bool | None = None,
-                    role: Role | str | None | type[Ellipsis] = ...) -> list[Entry]:
+                    role: Role | str | None | type[Ellipsis] = ...,
+                    show_not_applicable: bool | None = None) -> list[Entry]:
         """Change filters; when the current indicator no longer matches, move to the next one that does
-        (or, at the end, to the last one that does)."""
+        (or, at the end, to the last one that does). Non-applicable indicators are left out of the
+        walk unless ``show_not_applicable``."""
+        if show_not_applicable is not None:
+            self.show_not_applicable = show_not_applicable
         if only_unevaluated is not None:
             self.only_unevaluated = only_unevaluated
         if only_nc is not None:
@@ -294,12 +324,41 @@ class InterviewModel:
         return Progress(evaluated, applicable, {k: (v[0], v[1]) for k, v in per.items()})
 
     # -- saves ---------------------------------------------------------------------------
-    def _save(self, entry: Entry, **changes: Any) -> Answer:
+    def _save(self, entry: Entry, *, force: bool = False, **changes: Any) -> Answer:
+        """Save, unless a field changed was modified elsewhere since this screen read it: then
+        :class:`AnswerConflict` (nothing written, both values kept for the consultant to choose).
+        ``force`` writes anyway (the consultant chose their value; history keeps the other)."""
         with self._lock:
-            saved = self.store.save_answer(self.mission.id, entry.id, **changes)
+            seen = self._answers.get(entry.id) or Answer(mission_id=self.mission.id, indicator_id=entry.id)
+            expected = None if force else {f: getattr(seen, f) for f in changes if f in Answer.ANSWER_FIELDS}
+            try:
+                saved = self.store.save_answer(self.mission.id, entry.id, expected=expected, **changes)
+            except ConflictError as exc:
+                self.conflict = AnswerConflict(entry=entry, field=exc.field, mine=exc.attempted,
+                                               theirs=exc.current, by=exc.changed_by, at=exc.changed_at)
+                raise self.conflict from None
             self._answers[entry.id] = saved
             self.last_saved_at = dt.datetime.now()
         return saved
+
+    def resolve_conflict(self, *, keep_mine: bool) -> Answer:
+        """Settle the pending conflict: write the consultant's value over the other one (history
+        keeps both), or take the value saved elsewhere and forget the refused one."""
+        conflict = self.conflict
+        if conflict is None:
+            raise InterviewError("Aucun conflit en attente.")
+        self.conflict = None
+        if keep_mine:
+            return self._save(conflict.entry, force=True, **{conflict.field: conflict.mine})
+        return self.reload(conflict.entry.id)
+
+    def reload(self, indicator_id: str | None = None) -> Answer:
+        """Read an answer again from the store (after a conflict, or to see another tab's changes)."""
+        entry = self.entry(indicator_id)
+        with self._lock:
+            fresh = self.store.get_answer(self.mission.id, entry.id)
+            self._answers[entry.id] = fresh
+        return fresh
 
     def set_verdict(self, verdict: Verdict | str, *, justification: str | None = None,
                     indicator_id: str | None = None) -> Answer:
@@ -392,16 +451,10 @@ class InterviewModel:
 
 
 def _parse_date(value: dt.date | str | None, what: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InterviewError(f"{what.capitalize()} invalide : « {value} » (format attendu : AAAA-MM-JJ).") from None
+        return parse_fr_date(value)
+    except ValueError as exc:
+        raise InterviewError(f"{what.capitalize()} invalide : « {value} » ({exc}).") from None
 
 
 def normalize_response(question: Question, value: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from workbench.apps.interview.model import Entry, InterviewModel
+from workbench.apps.interview.model import AnswerConflict, Entry, InterviewModel
 from workbench.core.dates import fr_date
 from workbench.core.errors import WorkbenchError
 from workbench.core.vocab import QuestionKind, Role, Verdict
@@ -45,6 +45,12 @@ _CSS = """
 .wb-crit td { padding: 0 8px 0 0; font-size: 12px; }
 .wb-status-ok { color: #1d6b2f; }
 .wb-status-err { color: #b00020; font-weight: 600; }
+/* The saved state stays in sight while typing far down the card. */
+.wb-status { position: fixed; bottom: 12px; right: 16px; z-index: 1000; background: #fff;
+             border: 1px solid #c8d3df; border-radius: 6px; padding: 4px 10px; max-width: 46vw;
+             box-shadow: 0 1px 4px rgba(0,0,0,.15); }
+.wb-inline { font-size: 13px; min-height: 0; }
+.wb-conflict { border-left: 4px solid #b00020; background: #fdecee; padding: 6px 10px; margin: 6px 0; }
 </style>
 """
 
@@ -112,27 +118,79 @@ class InterviewApp:
         return self.widget._repr_mimebundle_(**kwargs)
 
     # -- saving helpers ------------------------------------------------------------------
-    def _run(self, action: Callable[[], Any], *, on_error: Callable[[], None] | None = None) -> bool:
-        """Call the model; show the saved time or the French error. Returns True on success."""
+    def _run(self, action: Callable[[], Any], *, on_error: Callable[[], None] | None = None,
+             inline: W.HTML | None = None) -> bool:
+        """Call the model; show the saved time or the French error, in the status chip that stays
+        in sight and next to the control (``inline``). Returns True on success."""
         try:
             action()
+        except AnswerConflict as exc:
+            self._show_error(exc.message, inline)
+            self._show_conflict(exc)
+            if on_error is not None:
+                self._quietly(on_error)
+            return False
         except WorkbenchError as exc:
-            self._show_error(exc.message)
+            self._show_error(exc.message, inline)
             if on_error is not None:
                 self._quietly(on_error)
             return False
         except Exception as exc:  # noqa: BLE001 - the consultant must see that nothing was saved
-            self._show_error(f"Enregistrement impossible ({type(exc).__name__} : {exc}).")
+            self._show_error(f"Enregistrement impossible ({type(exc).__name__} : {exc}).", inline)
             if on_error is not None:
                 self._quietly(on_error)
             return False
         at = self.model.last_saved_at or dt.datetime.now()
         self.status.value = f"<span class='wb-status-ok'>✔ Enregistré à {at:%H:%M:%S}</span>"
+        if inline is not None:
+            inline.value = f"<span class='wb-status-ok'>✔ Enregistré à {at:%H:%M:%S}</span>"
         self._refresh_progress()
         return True
 
-    def _show_error(self, message: str) -> None:
-        self.status.value = f"<span class='wb-status-err'>✖ Non enregistré : {_e(message)}</span>"
+    def _show_error(self, message: str, inline: W.HTML | None = None) -> None:
+        text = f"<span class='wb-status-err'>✖ Non enregistré : {_e(message)}</span>"
+        self.status.value = text
+        if inline is not None:
+            inline.value = text
+
+    @staticmethod
+    def _inline(name: str) -> W.HTML:
+        w = W.HTML(layout=_FULL)
+        w.add_class("wb-inline")
+        w.add_class(f"wb-inline-{name}")
+        return w
+
+    def _show_conflict(self, conflict: AnswerConflict) -> None:
+        """A panel at the top of the card: both values, and a choice; nothing is lost either way."""
+        def shown(value: Any) -> str:
+            if isinstance(value, Verdict):
+                return value.label
+            if value in (None, ""):
+                return "(vide)"
+            try:
+                return Verdict(value).label
+            except ValueError:
+                return str(value)
+
+        keep = W.Button(description="Garder ma valeur", button_style="danger")
+        take = W.Button(description="Reprendre la valeur enregistrée", button_style="info")
+        keep.add_class("wb-conflict-keep")
+        take.add_class("wb-conflict-take")
+        panel = W.VBox([
+            W.HTML(f"<b>{_e(conflict.message)}</b><br>Valeur enregistrée ailleurs : « {_e(shown(conflict.theirs))} »"
+                   f"<br>Votre valeur : « {_e(shown(conflict.mine))} »<br><span class='wb-muted'>L'historique de "
+                   "la mission garde les deux valeurs quel que soit votre choix.</span>"),
+            W.HBox([keep, take]),
+        ], layout=_FULL)
+        panel.add_class("wb-conflict")
+
+        def settle(keep_mine: bool) -> None:
+            if self._run(lambda: self.model.resolve_conflict(keep_mine=keep_mine)):
+                self._render_card()
+
+        keep.on_click(lambda _b: settle(True))
+        take.on_click(lambda _b: settle(False))
+        self.card.children = (panel, *[c for c in self.card.children if "wb-conflict" not in c._dom_classes])
 
     def _quietly(self, fn: Callable[[], None]) -> None:
         self._syncing = True
@@ -146,8 +204,8 @@ class InterviewApp:
         for saver in self._savers:
             saver.flush()
 
-    def _text_saver(self, save: Callable[[str], None]) -> _TextSaver:
-        saver = _TextSaver(lambda value: self._run(lambda: save(value)), self.text_delay)
+    def _text_saver(self, save: Callable[[str], None], *, inline: W.HTML | None = None) -> _TextSaver:
+        saver = _TextSaver(lambda value: self._run(lambda: save(value), inline=inline), self.text_delay)
         self._savers.append(saver)
         return saver
 
@@ -197,8 +255,8 @@ class InterviewApp:
         self.prev_button.add_class("wb-prev")
         self.next_button.add_class("wb-next")
         self.jump = W.Dropdown(
-            options=[(f"{e.number}. {e.indicator.title}", e.number) for e in m.entries],
-            value=m.current.number, description="Aller à", layout=W.Layout(width="420px"),
+            options=self._jump_options(), value=m.current.number, description="Aller à",
+            layout=W.Layout(width="460px"),
         )
         self.jump.add_class("wb-jump")
         self.criterion = W.Dropdown(
@@ -208,6 +266,8 @@ class InterviewApp:
         self.criterion.add_class("wb-criterion")
         self.only_unevaluated = W.Checkbox(value=False, description="Non évalués seulement", indent=False)
         self.only_nc = W.Checkbox(value=False, description="En NC seulement", indent=False)
+        self.show_na = W.Checkbox(value=False, description="Montrer les non applicables", indent=False)
+        self.show_na.add_class("wb-filter-na")
         self.role_filter = W.Dropdown(
             options=[("Tous les interlocuteurs", _NONE)] + [(r.label, r.value) for r in Role],
             value=_NONE, description="Interlocuteur", style={"description_width": "initial"},
@@ -222,12 +282,12 @@ class InterviewApp:
         self.next_button.on_click(lambda _b: self._navigate(self.model.go_next))
         self.jump.observe(self._on_jump, names="value")
         self.criterion.observe(self._on_criterion, names="value")
-        for w in (self.only_unevaluated, self.only_nc, self.role_filter):
+        for w in (self.only_unevaluated, self.only_nc, self.show_na, self.role_filter):
             w.observe(self._on_filter, names="value")
         self.nav = W.VBox([
             W.HBox([self.prev_button, self.next_button, self.jump, self.criterion],
                    layout=W.Layout(flex_flow="row wrap", align_items="center")),
-            W.HBox([self.only_unevaluated, self.only_nc, self.role_filter, self.position_label],
+            W.HBox([self.only_unevaluated, self.only_nc, self.show_na, self.role_filter, self.position_label],
                    layout=W.Layout(flex_flow="row wrap", align_items="center")),
         ])
 
@@ -259,13 +319,37 @@ class InterviewApp:
             only_unevaluated=self.only_unevaluated.value,
             only_nc=self.only_nc.value,
             role=self.role_filter.value or None,
+            show_not_applicable=self.show_na.value,
         )
         self._render_card()
+
+    MARKS = {Verdict.CONFORME: "✔", Verdict.NC_MINEURE: "▲", Verdict.NC_MAJEURE: "✖",
+             Verdict.NON_APPLICABLE: "∅", Verdict.NON_EVALUE: "○"}
+
+    def _jump_options(self) -> list[tuple[str, int]]:
+        """The indicators the filters let through, each with its status mark."""
+        m = self.model
+        out = []
+        shown = m.visible()
+        if m.current not in shown:  # the screen stays on it until the consultant moves
+            shown = sorted([*shown, m.current], key=lambda e: m.entries.index(e))
+        for e in shown:
+            verdict = m.verdict(e.id)
+            mark = "∅" if not e.applicable and verdict == Verdict.NON_EVALUE else self.MARKS[verdict]
+            out.append((f"{mark} {e.number}. {e.indicator.title}", e.number))
+        return out
 
     def _sync_nav(self) -> None:
         m = self.model
         shown = m.visible()
-        self._quietly(lambda: setattr(self.jump, "value", m.current.number))
+        options = self._jump_options()
+
+        def refresh_jump() -> None:
+            if list(self.jump.options) != options:
+                self.jump.options = options
+            self.jump.value = m.current.number
+
+        self._quietly(refresh_jump)
         self.prev_button.disabled = not m.has_prev()
         self.next_button.disabled = not m.has_next()
         filtered = m.only_unevaluated or m.only_nc or m.role is not None
@@ -282,7 +366,7 @@ class InterviewApp:
         self._savers = []
         self._sync_nav()
         entry = self.model.current
-        answer = self.model.answer()
+        answer = self.model.reload()  # what another tab saved meanwhile shows when moving
         parts: list[W.Widget] = [self._card_heading(entry)]
         parts += self._questions(entry, answer.responses)
         parts.append(self._checklist(entry, answer.checklist))
@@ -363,9 +447,13 @@ class InterviewApp:
             return W.HBox(boxes, layout=W.Layout(flex_flow="row wrap"))
         if q.kind == QuestionKind.DATE:
             day = dt.date.fromisoformat(current) if isinstance(current, str) else None
-            w = W.DatePicker(value=day)
-            w.observe(lambda c: self._changed(save(c["new"])), names="value")
-            return w
+            w = W.Text(value=day.strftime("%d/%m/%Y") if day else "", placeholder="JJ/MM/AAAA",
+                       continuous_update=False, layout=W.Layout(width="160px"))
+            w.add_class("wb-date")
+            msg = self._inline(f"date-{q.id}")
+            w.observe(lambda c: None if self._syncing else (self.flush(), self._run(save(c["new"]), inline=msg)),
+                      names="value")
+            return W.HBox([w, msg], layout=W.Layout(align_items="center"))
         if q.kind == QuestionKind.NUMBER:
             shown = "" if current is None else str(current).replace(".", ",")
             w = W.Text(value=shown, placeholder="nombre", continuous_update=False, layout=W.Layout(width="160px"))
@@ -421,7 +509,10 @@ class InterviewApp:
             rows.append(W.HTML("<span class='wb-muted'>Aucune preuve notée pour l'instant.</span>"))
         self.evidence_label = W.Text(placeholder="Intitulé (ex. : enquête à froid 2026)", layout=W.Layout(width="300px"))
         self.evidence_location = W.Text(placeholder="Où la trouver (dossier, lien…)", layout=W.Layout(width="300px"))
-        self.evidence_date = W.DatePicker(description="Date représentée", style={"description_width": "initial"})
+        self.evidence_date = W.Text(description="Date représentée", placeholder="JJ/MM/AAAA",
+                                    style={"description_width": "initial"}, layout=W.Layout(width="260px"))
+        self.evidence_date.add_class("wb-evidence-date")
+        self.evidence_msg = self._inline("evidence")
         self.evidence_add = W.Button(description="Ajouter la preuve", button_style="info")
         self.evidence_label.add_class("wb-evidence-label")
         self.evidence_location.add_class("wb-evidence-location")
@@ -430,7 +521,8 @@ class InterviewApp:
         def on_add(_b: W.Button) -> None:
             self.flush()
             label, loc, day = self.evidence_label.value, self.evidence_location.value, self.evidence_date.value
-            if self._run(lambda: self.model.add_evidence(label, loc, day, indicator_id=ind_id)):
+            if self._run(lambda: self.model.add_evidence(label, loc, day, indicator_id=ind_id),
+                         inline=self.evidence_msg):
                 self._render_evidence(ind_id)
 
         self.evidence_add.on_click(on_add)
@@ -438,6 +530,7 @@ class InterviewApp:
             W.HTML("<h4>Preuves relevées</h4>"), *rows,
             W.HBox([self.evidence_label, self.evidence_location, self.evidence_date, self.evidence_add],
                    layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            self.evidence_msg,
         ], layout=_FULL)
         self.evidence_container.add_class("wb-evidence")
         return self.evidence_container
@@ -460,12 +553,29 @@ class InterviewApp:
             hint = "NC majeure uniquement : l'option « NC mineure » n'est pas proposée."
         else:
             hint = entry.indicator.nc.minor_when and f"NC mineure si : {entry.indicator.nc.minor_when}"
+        self.verdict_hint = W.HTML(f"<div class='wb-muted'>{_e(hint)}</div>" if hint else "", layout=_FULL)
+        self.verdict_hint.add_class("wb-verdict-hint")
+        self.verdict_msg = self._inline("verdict")
+        placeholder = "Justification de non-applicabilité (obligatoire pour « Non applicable »)"
+        if not entry.applicable:
+            placeholder = f"Motif proposé (repris si vous ne saisissez rien) : {entry.reason}"
         self.justification = W.Textarea(
-            value=answer.na_justification,
-            placeholder="Justification de non-applicabilité (obligatoire pour « Non applicable »)",
+            value=answer.na_justification, placeholder=placeholder,
             continuous_update=True, layout=W.Layout(width="100%", height="50px"),
         )
         self.justification.add_class("wb-justification")
+        self.justification_msg = self._inline("justification")
+
+        def show_for(verdict_value: str, *, need_justification: bool = False) -> None:
+            """NC hints under NC verdicts only; the justification box for « Non applicable » (or when
+            the indicator is out of scope, or when a justification was just asked for)."""
+            nc = verdict_value in (Verdict.NC_MINEURE.value, Verdict.NC_MAJEURE.value)
+            self.verdict_hint.layout.display = None if nc else "none"
+            wants = (need_justification or not entry.applicable
+                     or verdict_value == Verdict.NON_APPLICABLE.value)
+            self.justification.layout.display = None if wants else "none"
+
+        show_for(answer.verdict.value)
         self.notes = W.Textarea(value=answer.notes, placeholder="Notes d'entretien…", continuous_update=True,
                                 layout=W.Layout(width="100%", height="120px"))
         self.notes.add_class("wb-notes")
@@ -487,25 +597,30 @@ class InterviewApp:
             def revert() -> None:
                 self.verdict.value = previous["value"]
 
-            if self._run(lambda: self.model.set_verdict(new, indicator_id=ind_id), on_error=revert):
+            if self._run(lambda: self.model.set_verdict(new, indicator_id=ind_id), on_error=revert,
+                         inline=self.verdict_msg):
                 previous["value"] = new
-                if new == Verdict.NON_APPLICABLE.value:
-                    saved = self.model.answer(ind_id).na_justification
+                show_for(new)
+                saved = self.model.answer(ind_id).na_justification
+                if new == Verdict.NON_APPLICABLE.value and not self.justification.value.strip():
                     self._quietly(lambda: setattr(self.justification, "value", saved))
+                self._sync_nav()
+            elif new == Verdict.NON_APPLICABLE.value:
+                show_for(previous["value"], need_justification=True)
 
         self.verdict.observe(on_verdict, names="value")
         notes_saver = self._text_saver(lambda v: self.model.set_notes(v, indicator_id=ind_id))
         self.notes.observe(lambda c: None if self._syncing else notes_saver(c["new"]), names="value")
-        just_saver = self._text_saver(lambda v: self.model.set_na_justification(v, indicator_id=ind_id))
+        just_saver = self._text_saver(lambda v: self.model.set_na_justification(v, indicator_id=ind_id),
+                                      inline=self.justification_msg)
         self.justification.observe(lambda c: None if self._syncing else just_saver(c["new"]), names="value")
         self.respondent.observe(
             lambda c: self._changed(lambda: self.model.set_respondent(c["new"], indicator_id=ind_id)),
             names="value",
         )
         box = W.VBox([
-            W.HTML("<h4>Verdict</h4>"), self.verdict,
-            W.HTML(f"<div class='wb-muted'>{_e(hint)}</div>" if hint else ""),
-            self.justification, self.respondent,
+            W.HTML("<h4>Verdict</h4>"), self.verdict, self.verdict_msg, self.verdict_hint,
+            self.justification, self.justification_msg, self.respondent,
             W.HTML("<h4>Notes</h4>"), self.notes,
         ], layout=_FULL)
         box.add_class("wb-verdict-box")
