@@ -378,3 +378,31 @@ def test_next_skips_non_applicable_and_jump_list_follows_filters(workspace):
     assert 1 not in numbers or app.model.current.number == 1
     assert all(app.model.verdict(app.model.entry_by_number(n).id) == Verdict.NON_EVALUE
                for n in numbers if n != app.model.current.number)
+
+
+def test_evidence_with_a_file_is_copied_hashed_and_shown(app, workspace, mission):
+    import hashlib
+
+    pdf = b"%PDF-1.4\n% enquete\n" + b"x" * 2048
+    app.evidence_label.value = "Enquête à froid"
+    app.evidence_file.value = ({"name": "../../enquête froid.pdf", "type": "application/pdf",
+                                "size": len(pdf), "content": memoryview(pdf), "last_modified": dt.datetime(2026, 11, 1, tzinfo=dt.UTC)},)
+    app.evidence_add.click()
+    [ev] = workspace.store.list_evidence(mission.id, "rnq-2026:ind:01")
+    [attached] = app.model.evidence_files().values()
+    assert attached.sha256 == hashlib.sha256(pdf).hexdigest() and attached.media_type == "application/pdf"
+    stored_at = workspace.path / attached.stored_path
+    assert stored_at.read_bytes() == pdf
+    assert stored_at.parent == workspace.path / "clients" / mission.client_id / "preuves"  # no way out
+    assert "📎 ../../enquête froid.pdf" in texts(app.card)
+
+
+def test_evidence_file_of_a_forbidden_type_is_refused_and_nothing_saved(app, workspace, mission):
+    app.evidence_label.value = "Script"
+    exe = b"MZ\x90\x00" + b"\x00" * 100
+    app.evidence_file.value = ({"name": "catalogue.pdf", "type": "application/pdf", "size": len(exe),
+                                "content": memoryview(exe), "last_modified": dt.datetime(2026, 11, 1, tzinfo=dt.UTC)},)
+    app.evidence_add.click()
+    assert "Type de fichier non accepté" in app.evidence_msg.value
+    assert workspace.store.list_evidence(mission.id, "rnq-2026:ind:01") == []
+    assert not (workspace.path / "clients").exists()

@@ -18,33 +18,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.dates import parse_fr_date
-from workbench.core.errors import ConflictError, WorkbenchError
-from workbench.core.vocab import AuditType, MissionType, NCGrading, QuestionKind, Role, Verdict
+from workbench.core.errors import ConflictError
+from workbench.core.vocab import QuestionKind, Role, Verdict
 from workbench.domain.profile import ClientProfile
 from workbench.domain.records import Answer, Evidence, Mission
-from workbench.referential.applicability import IndicatorApplicability, evaluate
 from workbench.referential.grids import (
     Grid,
-    GridKind,
     GridLibrary,
-    InterviewItem,
     ItemSource,
     Question,
     default_grids,
-    full_interview_set,
-    previous_verdicts_for,
-    surveillance_interview_set,
 )
-from workbench.referential.library import Criterion, Indicator, Referential
+from workbench.referential.library import Criterion, Referential
+from workbench.services.interview_scope import Entry, InterviewError, interview_scope, is_surveillance
 from workbench.services.workspace import Workspace
+from workbench.store.evidence_files import EvidenceFile, attach, check_file, files_by_evidence
 
 STATE_CURRENT = "interview.current_indicator"
-
-
-class InterviewError(WorkbenchError):
-    """A change refused by the interview rules (the message says why, in French)."""
-
-    exit_code = 2
 
 
 class AnswerConflict(InterviewError):
@@ -62,66 +52,6 @@ class AnswerConflict(InterviewError):
 
 FIELD_LABELS = {"verdict": "le verdict", "notes": "les notes", "na_justification": "la justification",
                 "respondent": "l'interlocuteur"}
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One indicator of the interview: referential data, applicability and grid content."""
-
-    indicator: Indicator
-    applicability: IndicatorApplicability
-    item: InterviewItem
-
-    @property
-    def id(self) -> str:
-        return self.indicator.id
-
-    @property
-    def number(self) -> int:
-        return self.indicator.number
-
-    @property
-    def criterion(self) -> int:
-        return self.indicator.criterion
-
-    @property
-    def applicable(self) -> bool:
-        return self.applicability.applicable
-
-    @property
-    def reason(self) -> str:
-        return self.applicability.reason
-
-    @property
-    def questions(self) -> tuple[Question, ...]:
-        return self.item.entry.questions
-
-    @property
-    def proofs(self) -> tuple[str, ...]:
-        return self.item.entry.proofs
-
-    @property
-    def roles(self) -> frozenset[Role]:
-        return self.item.entry.roles
-
-    @property
-    def major_only(self) -> bool:
-        return self.indicator.nc.grading == NCGrading.MAJOR_ONLY
-
-    @property
-    def allowed_verdicts(self) -> tuple[Verdict, ...]:
-        return tuple(v for v in Verdict if not (v == Verdict.NC_MINEURE and self.major_only))
-
-    @property
-    def new_entrant(self) -> bool:
-        """The client is a new entrant for a category where this indicator has an adapted audit."""
-        return self.applicability.new_entrant_adapted
-
-    def question(self, question_id: str) -> Question:
-        for q in self.questions:
-            if q.id == question_id:
-                return q
-        raise InterviewError(f"Question inconnue pour l'indicateur {self.number} : « {question_id} ».")
 
 
 @dataclass(frozen=True)
@@ -148,21 +78,10 @@ class InterviewModel:
         self.mission: Mission = mission
         self.client: ClientProfile = client
         self.referential: Referential = referential
-        grids = grids or default_grids()
-        self.full_grid: Grid = grids.for_referential(referential.id, GridKind.FULL)
-        applicability = {a.indicator.id: a for a in evaluate(referential, client.scope())}
-        if self.is_surveillance:
-            self.grid: Grid = grids.for_referential(referential.id, GridKind.SURVEILLANCE)
-            items = surveillance_interview_set(
-                self.grid, self.full_grid, referential, previous_verdicts_for(self.store, mission),
-                former_new_entrant=client.is_new_entrant,
-            )
-        else:
-            self.grid = self.full_grid
-            items = full_interview_set(self.full_grid, referential)
-        self.entries: list[Entry] = [
-            Entry(referential.by_id(it.indicator_id), applicability[it.indicator_id], it) for it in items
-        ]
+        scope = interview_scope(self.store, mission, client, referential, grids or default_grids())
+        self.grid: Grid = scope.grid
+        self.full_grid: Grid = scope.full_grid
+        self.entries: list[Entry] = scope.entries
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
         self._answers: dict[str, Answer] = self.store.list_answers(mission.id)
         self._evidence: dict[str, list[Evidence]] = {}
@@ -178,8 +97,7 @@ class InterviewModel:
     # -- context -------------------------------------------------------------------------
     @property
     def is_surveillance(self) -> bool:
-        return (self.mission.type == MissionType.PREP_SURVEILLANCE
-                or self.mission.audit_type == AuditType.SURVEILLANCE)
+        return is_surveillance(self.mission)
 
     @property
     def is_new_entrant(self) -> bool:
@@ -419,12 +337,18 @@ class InterviewModel:
         return self._save(entry, merge={"checklist": {proof: bool(checked)}})
 
     def add_evidence(self, label: str, location: str = "", represents_date: dt.date | str | None = None,
-                     *, indicator_id: str | None = None) -> Evidence:
+                     *, indicator_id: str | None = None, file: tuple[str, bytes] | None = None) -> Evidence:
+        """Note an evidence item; ``file`` (name, content) is checked first, then copied into the
+        client's folder of the workspace and linked to the item."""
         entry = self.entry(indicator_id)
         label = (label or "").strip()
+        if not label and file is not None:
+            label = file[0]
         if not label:
             raise InterviewError("Indiquez l'intitulé de la preuve avant de l'ajouter.")
         day = _parse_date(represents_date, "date représentée par la preuve")
+        if file is not None:
+            check_file(*file)  # refused before anything is saved
         with self._lock:
             saved = self.store.add_evidence(Evidence(
                 mission_id=self.mission.id, indicator_id=entry.id, label=label,
@@ -433,8 +357,14 @@ class InterviewModel:
             self._evidence.setdefault(entry.id, self.store.list_evidence(self.mission.id, entry.id))
             if all(e.id != saved.id for e in self._evidence[entry.id]):
                 self._evidence[entry.id].append(saved)
+            if file is not None and saved.id is not None:
+                attach(self.store, self.workspace.path, saved.id, self.client.id, *file)  # type: ignore[arg-type]
             self.last_saved_at = dt.datetime.now()
         return saved
+
+    def evidence_files(self, indicator_id: str | None = None) -> dict[int, EvidenceFile]:
+        ids = [e.id for e in self.evidence(indicator_id) if e.id is not None]
+        return files_by_evidence(self.store, ids)  # type: ignore[arg-type]
 
     def remove_evidence(self, evidence_id: int, *, indicator_id: str | None = None) -> None:
         entry = self.entry(indicator_id)

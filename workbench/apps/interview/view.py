@@ -20,9 +20,11 @@ import ipywidgets as W
 from workbench.apps.interview.model import AnswerConflict, Entry, InterviewModel
 from workbench.core.dates import fr_date
 from workbench.core.errors import WorkbenchError
+from workbench.core.filetypes import ALLOWED
 from workbench.core.vocab import QuestionKind, Role, Verdict
 from workbench.referential.grids import Question
 
+ACCEPT = ",".join(ext for _, exts in ALLOWED.values() for ext in exts)
 TEXT_DELAY = 0.5
 """Seconds of pause in typing before a free-text field is saved."""
 
@@ -490,8 +492,13 @@ class InterviewApp:
     def _evidence_box(self, entry: Entry) -> W.Widget:
         ind_id = entry.id
         rows = []
+        files = self.model.evidence_files(ind_id)
         for ev in self.model.evidence(ind_id):
             where = f" — {_e(ev.location)}" if ev.location else ""
+            attached = files.get(ev.id) if ev.id is not None else None
+            if attached:
+                where += (f" — <span class='wb-file'>📎 {_e(attached.original_name)} "
+                          f"({_e(attached.kind_label)}, {_e(attached.size_label)})</span>")
             when = f" — représente le {fr_date(ev.represents_date)}" if ev.represents_date else ""
             remove = W.Button(description="Retirer", button_style="", layout=W.Layout(width="90px"))
             remove.add_class("wb-evidence-remove")
@@ -513,6 +520,8 @@ class InterviewApp:
                                     style={"description_width": "initial"}, layout=W.Layout(width="260px"))
         self.evidence_date.add_class("wb-evidence-date")
         self.evidence_msg = self._inline("evidence")
+        self.evidence_file = W.FileUpload(accept=ACCEPT, multiple=False, description="Joindre un fichier")
+        self.evidence_file.add_class("wb-evidence-file")
         self.evidence_add = W.Button(description="Ajouter la preuve", button_style="info")
         self.evidence_label.add_class("wb-evidence-label")
         self.evidence_location.add_class("wb-evidence-location")
@@ -521,14 +530,17 @@ class InterviewApp:
         def on_add(_b: W.Button) -> None:
             self.flush()
             label, loc, day = self.evidence_label.value, self.evidence_location.value, self.evidence_date.value
-            if self._run(lambda: self.model.add_evidence(label, loc, day, indicator_id=ind_id),
+            uploaded = self.evidence_file.value
+            file = (uploaded[0]["name"], bytes(uploaded[0]["content"])) if uploaded else None
+            if self._run(lambda: self.model.add_evidence(label, loc, day, indicator_id=ind_id, file=file),
                          inline=self.evidence_msg):
                 self._render_evidence(ind_id)
 
         self.evidence_add.on_click(on_add)
         self.evidence_container = W.VBox([
             W.HTML("<h4>Preuves relevées</h4>"), *rows,
-            W.HBox([self.evidence_label, self.evidence_location, self.evidence_date, self.evidence_add],
+            W.HBox([self.evidence_label, self.evidence_location, self.evidence_date, self.evidence_file,
+                    self.evidence_add],
                    layout=W.Layout(flex_flow="row wrap", align_items="center")),
             self.evidence_msg,
         ], layout=_FULL)
