@@ -95,7 +95,7 @@ def test_answer_an_indicator_in_voila_and_read_it_back(browser, seeded_mission, 
             # a major-only indicator offers no minor NC
             page.locator(".wb-next button, button.wb-next").first.click()
             page.locator(".wb-title", has_text="Indicateur 2 —").wait_for()
-            page.locator(".wb-jump select").select_option(label="4. Analyse du besoin")
+            page.locator(".wb-jump select").select_option(label="○ 4. Analyse du besoin")
             page.locator(".wb-title", has_text="Indicateur 4 —").wait_for()
             buttons = page.locator(".wb-verdict button").all_inner_texts()
             assert "NC majeure" in [b.strip() for b in buttons]

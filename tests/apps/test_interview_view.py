@@ -406,3 +406,11 @@ def test_evidence_file_of_a_forbidden_type_is_refused_and_nothing_saved(app, wor
     assert "Type de fichier non accepté" in app.evidence_msg.value
     assert workspace.store.list_evidence(mission.id, "rnq-2026:ind:01") == []
     assert not (workspace.path / "clients").exists()
+
+
+def test_hiding_a_hint_hides_nothing_else(app):
+    """Layouts are per widget: hiding the NC hint must not hide the card (shared Layout trap)."""
+    app.jump.value = 3
+    assert app.verdict_hint.layout.display == "none"
+    assert app.card.layout.display != "none"
+    assert all(getattr(w, "layout", None) is not app.verdict_hint.layout for w in app.card.children)

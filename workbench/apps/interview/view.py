@@ -47,7 +47,9 @@ _CSS = """
 .wb-crit td { padding: 0 8px 0 0; font-size: 12px; }
 .wb-status-ok { color: #1d6b2f; }
 .wb-status-err { color: #b00020; font-weight: 600; }
-/* The saved state stays in sight while typing far down the card. */
+/* The saved state stays in sight while typing far down the card. Voilà's scrolling panel uses
+   `contain: strict`, which would pin a fixed element to the panel's content instead of the window. */
+.lm-BoxPanel-child:has(.wb-app) { contain: none !important; }
 .wb-status { position: fixed; bottom: 12px; right: 16px; z-index: 1000; background: #fff;
              border: 1px solid #c8d3df; border-radius: 6px; padding: 4px 10px; max-width: 46vw;
              box-shadow: 0 1px 4px rgba(0,0,0,.15); }
@@ -157,7 +159,7 @@ class InterviewApp:
 
     @staticmethod
     def _inline(name: str) -> W.HTML:
-        w = W.HTML(layout=_FULL)
+        w = W.HTML(layout=W.Layout(width="100%"))
         w.add_class("wb-inline")
         w.add_class(f"wb-inline-{name}")
         return w
@@ -565,7 +567,9 @@ class InterviewApp:
             hint = "NC majeure uniquement : l'option « NC mineure » n'est pas proposée."
         else:
             hint = entry.indicator.nc.minor_when and f"NC mineure si : {entry.indicator.nc.minor_when}"
-        self.verdict_hint = W.HTML(f"<div class='wb-muted'>{_e(hint)}</div>" if hint else "", layout=_FULL)
+        # its own Layout: hiding it must not hide every widget sharing _FULL
+        self.verdict_hint = W.HTML(f"<div class='wb-muted'>{_e(hint)}</div>" if hint else "",
+                                   layout=W.Layout(width="100%"))
         self.verdict_hint.add_class("wb-verdict-hint")
         self.verdict_msg = self._inline("verdict")
         placeholder = "Justification de non-applicabilité (obligatoire pour « Non applicable »)"
