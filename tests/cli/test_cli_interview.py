@@ -63,7 +63,10 @@ def test_serves_the_mission_and_stops_cleanly(seeded_mission, tmp_path):
         assert page is not None, log.read_text()
         assert "default-src 'self'" in headers["Content-Security-Policy"]
         assert "build_app(" not in page  # sources stripped
-        assert f"mission {mission.id}" in log.read_text()
+        said = log.read_text()
+        assert "Entretien du CFA Horizon" in said or "Entretien de CFA Horizon" in said, said
+        assert said.count("http://") == 1  # one address, ours; Voilà's English start-up goes to its log
+        assert "Voilà is running" not in said and "[Voila]" not in said
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGTERM)  # the CLI stops its own server and kernel
@@ -73,3 +76,5 @@ def test_serves_the_mission_and_stops_cleanly(seeded_mission, tmp_path):
                 stop(proc)
     assert proc.returncode == 0, log.read_text()
     assert "Entretien fermé" in log.read_text()
+    server_log = ws / ".workbench" / "logs" / f"entretien-{mission.client_id}.log"
+    assert "Voil" in server_log.read_text()  # kept for troubleshooting, out of the consultant's way

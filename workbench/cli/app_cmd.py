@@ -7,6 +7,8 @@ import argparse
 from workbench.apps.interview.launch import HOST, NOTEBOOK, voila_command, voila_env
 from workbench.cli.common import open_workspace, settings_from
 from workbench.cli.serve import check_port, supervise
+from workbench.core.dates import fr_date
+from workbench.core.vocab import of_name
 from workbench.domain.profile import validate_client_id
 
 
@@ -27,10 +29,14 @@ def cmd_interview(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     with open_workspace(args) as ws:
         mission = ws.resolve_mission(client, args.mission)
+        profile = ws.store.get_client(client)
     check_port(args.port)
-    print(f"Entretien de {client}, mission {mission.id} : http://{HOST}:{args.port}/")
+    log = settings.workspace / ".workbench" / "logs" / f"entretien-{client}.log"
+    print(f"Entretien {of_name(profile.name)} — {mission.type.label.lower()}, audit du {fr_date(mission.audit_date)}")
+    print(f"Ouvrez : http://{HOST}:{args.port}/")
     print("Chaque réponse est enregistrée immédiatement. Ctrl+C pour arrêter.")
+    print(f"Journal technique du serveur : {log}")
     cmd = voila_command(NOTEBOOK, port=args.port, open_browser=not args.no_browser)
-    code = supervise(cmd, voila_env(settings.workspace, client, mission.id))
+    code = supervise(cmd, voila_env(settings.workspace, client, mission.id), log=log)
     print("Entretien fermé ; toutes les réponses sont dans l'espace de travail.")
     return code

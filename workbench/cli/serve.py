@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 from workbench.apps.interview.launch import HOST
 from workbench.core.errors import UsageError, WorkbenchError
@@ -26,12 +27,20 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def supervise(cmd: list[str], env: dict[str, str], *, when_started: Callable[[subprocess.Popen], None] | None = None
-              ) -> int:
-    """Run the server until it stops, Ctrl+C or SIGTERM; always stop our own server (and its kernels)."""
+def supervise(cmd: list[str], env: dict[str, str], *, when_started: Callable[[subprocess.Popen], None] | None = None,
+              log: Path | None = None) -> int:
+    """Run the server until it stops, Ctrl+C or SIGTERM; always stop our own server (and its kernels).
+
+    With ``log``, the server's own (English, technical) output goes to that file, not the terminal."""
+    out = None
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        out = open(log, "ab")  # noqa: SIM115 - closed below, after the server stops
     try:
-        proc = subprocess.Popen(cmd, env=env)
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT if out else None)
     except OSError as exc:
+        if out is not None:
+            out.close()
         raise WorkbenchError(f"Impossible de lancer Voilà ({exc}).") from None
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
@@ -49,4 +58,6 @@ def supervise(cmd: list[str], env: dict[str, str], *, when_started: Callable[[su
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        if out is not None:
+            out.close()
     return 0 if code in (0, -2, -15, 130) else code

@@ -243,3 +243,12 @@ def parse_enum(enum_cls: type[StrEnum], raw: str, what: str) -> StrEnum:
             return member
     allowed = ", ".join(m.value for m in enum_cls)
     raise UsageError(f"{what} inconnu(e) : « {raw} ». Valeurs possibles : {allowed}.")
+
+
+_ELIDING = set("aeiouyàâäéèêëîïôöùûüœæAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆ")
+
+
+def of_name(name: str) -> str:
+    """French « de » before a name, elided before a vowel: « d'Alsace Compétences », « de Forma Sud »."""
+    name = name.strip()
+    return f"d'{name}" if name[:1] in _ELIDING else f"de {name}"
