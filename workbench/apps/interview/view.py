@@ -522,7 +522,8 @@ class InterviewApp:
                                     style={"description_width": "initial"}, layout=W.Layout(width="260px"))
         self.evidence_date.add_class("wb-evidence-date")
         self.evidence_msg = self._inline("evidence")
-        self.evidence_file = W.FileUpload(accept=ACCEPT, multiple=False, description="Joindre un fichier")
+        self.evidence_file = W.FileUpload(accept=ACCEPT, multiple=False, description="Joindre un fichier",
+                                          layout=W.Layout(width="auto"))
         self.evidence_file.add_class("wb-evidence-file")
         self.evidence_add = W.Button(description="Ajouter la preuve", button_style="info")
         self.evidence_label.add_class("wb-evidence-label")
