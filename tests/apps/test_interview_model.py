@@ -318,8 +318,7 @@ def test_two_sessions_on_one_mission_keep_each_others_ticks_and_answers(workspac
 
 def test_history_names_the_consultant_and_reads_in_french(tmp_path):
     """« Qui » is the consultant of the workspace settings, not the login; values are readable."""
-    from tests.cli_support import run_cli
-    from tests.voila_support import seed_mission
+    from tests.support import run_cli, seed_mission
     from workbench.services.workspace import Workspace
 
     (tmp_path / "workbench.yaml").write_text("branding:\n  consultant: Claire Martin\n", encoding="utf-8")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.voila_support import interview_env, serve_voila
+from tests.support import interview_env, serve_voila
 from workbench.apps.interview.launch import NOTEBOOK
 
 pytestmark = pytest.mark.browser

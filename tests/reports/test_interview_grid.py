@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.cli_support import run_cli
-from tests.voila_support import make_profile, seed_mission
+from tests.support import make_profile, run_cli, seed_mission
 from workbench.core.vocab import Role
 from workbench.reports.interview_grid import grid_context, render_grid
 
