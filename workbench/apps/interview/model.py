@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.vocab import AuditType, MissionType, NCGrading, QuestionKind, Role, Verdict
+from workbench.core.vocab import AuditType, Condition, MissionType, NCGrading, QuestionKind, Role, Verdict
 from workbench.domain.profile import ClientProfile
 from workbench.domain.records import Answer, Evidence, Mission
 from workbench.referential.applicability import IndicatorApplicability, evaluate
@@ -53,6 +53,8 @@ class Entry:
     indicator: Indicator
     applicability: IndicatorApplicability
     item: InterviewItem
+    conditions: frozenset[Condition] = frozenset()
+    """The client's conditions: questions that do not concern them are left out."""
 
     @property
     def id(self) -> str:
@@ -76,7 +78,7 @@ class Entry:
 
     @property
     def questions(self) -> tuple[Question, ...]:
-        return self.item.entry.questions
+        return tuple(q for q in self.item.entry.questions if q.asked_for(self.conditions))
 
     @property
     def proofs(self) -> tuple[str, ...]:
@@ -132,7 +134,8 @@ class InterviewModel:
         self.referential: Referential = referential
         grids = grids or default_grids()
         self.full_grid: Grid = grids.for_referential(referential.id, GridKind.FULL)
-        applicability = {a.indicator.id: a for a in evaluate(referential, client.scope())}
+        scope = client.scope()
+        applicability = {a.indicator.id: a for a in evaluate(referential, scope)}
         if self.is_surveillance:
             self.grid: Grid = grids.for_referential(referential.id, GridKind.SURVEILLANCE)
             items = surveillance_interview_set(
@@ -143,7 +146,8 @@ class InterviewModel:
             self.grid = self.full_grid
             items = full_interview_set(self.full_grid, referential)
         self.entries: list[Entry] = [
-            Entry(referential.by_id(it.indicator_id), applicability[it.indicator_id], it) for it in items
+            Entry(referential.by_id(it.indicator_id), applicability[it.indicator_id], it, scope.conditions)
+            for it in items
         ]
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
         self._answers: dict[str, Answer] = self.store.list_answers(mission.id)
