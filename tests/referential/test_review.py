@@ -11,8 +11,8 @@ import datetime as dt
 
 import pytest
 
-from tests.cli_support import run_cli
-from tests.voila_support import seed_mission
+from tests.support import run_cli
+from tests.support import seed_mission
 from workbench.apps.interview.model import InterviewModel
 from workbench.core.errors import ProfileError
 from workbench.core.vocab import Category as C
