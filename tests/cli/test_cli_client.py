@@ -58,11 +58,12 @@ def test_new_list_show(ws):
     shown = json.loads(ok(run(ws, "client", "show", "solo-formation", "--json")))
     assert shown["profile"]["consultant"] == "Alice Conseil"
     counts = {row["referential"]: row["applicable"] for row in shown["applicability"]}
-    assert counts == {"rnq-2019-v9": 21, "rnq-2026": 21}
+    # 2026: 12 stays in part for short courses (violence and discrimination duty).
+    assert counts == {"rnq-2019-v9": 21, "rnq-2026": 22}
     assert sum(row["in_force_today"] for row in shown["applicability"]) == 1
     assert shown["missions"] == []
     text = ok(run(ws, "client", "show", "solo-formation"))
-    assert "Indicateurs applicables :" in text and "21 sur 32" in text and "21 sur 33" in text
+    assert "Indicateurs applicables :" in text and "21 sur 32" in text and "22 sur 33" in text
     assert "Aucune mission" in text
 
 

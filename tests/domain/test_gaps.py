@@ -121,8 +121,10 @@ def test_readiness_is_none_when_nothing_is_audited(ref2019):
          Outcome.BLOCKED_BY_MAJOR, [1], [8], []),
         # A previous major now minor is not "a minor not lifted": it stays minor.
         (AF, AuditType.SURVEILLANCE, all_conforme({1: MIN}), {1: MAJ}, Outcome.FAVORABLE_WITH_MINORS, [], [1], []),
-        # New entrant, initial audit: 22 and 32 are wholly deferred to surveillance.
-        (AF_NEW, AuditType.INITIAL, all_conforme({22: MAJ, 32: MAJ}), None, Outcome.FAVORABLE, [], [], [22, 32]),
+        # New entrant, initial audit: 22 and 32 are adapted, not skipped: their formalisation
+        # is checked (V9 preamble), so a major NC there still blocks.
+        (AF_NEW, AuditType.INITIAL, all_conforme({22: MAJ, 32: MAJ}), None, Outcome.BLOCKED_BY_MAJOR,
+         [22, 32], [], []),
         # New entrant, initial audit: 11 (formalised process checked) still counts.
         (AF_NEW, AuditType.INITIAL, all_conforme({11: MAJ, 24: MIN}), None, Outcome.BLOCKED_BY_MAJOR, [11], [24], []),
         # The same NCs at the surveillance audit count in full.
@@ -214,8 +216,9 @@ def test_projection_summary_is_french_and_mentions_deadlines(ref2019):
 
 def test_wholly_deferred_follows_the_referential_data(ref2019, ref2026):
     for ref in (ref2019, ref2026):
-        # §4: 22 and 32 wait entirely for surveillance; for 3 only the pass rates do.
-        assert [i.number for i in ref.indicators if wholly_deferred(i)] == [22, 32]
+        # V9 preamble: every adapted indicator has its formalisation checked at the initial
+        # audit, so none is wholly deferred (22 and 32 were, wrongly, before issue 10).
+        assert [i.number for i in ref.indicators if wholly_deferred(i)] == []
 
 
 # -- risks ------------------------------------------------------------------------------------

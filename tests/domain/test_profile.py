@@ -215,7 +215,8 @@ def test_scope_feeds_the_engine():
     scope = p.scope()
     assert isinstance(scope, Scope)
     assert scope.categories == frozenset({Category.AF, Category.CFA})
-    assert scope.conditions == frozenset({Condition.CERTIFYING, Condition.ALTERNANCE})
+    # Alternance implies periods in a company (issue 10): the scope adds the implied condition.
+    assert scope.conditions == frozenset({Condition.CERTIFYING, Condition.ALTERNANCE, Condition.WORK_PERIODS})
     assert scope.new_entrant is False
     assert scope.new_entrant_categories == frozenset({Category.CFA})
     assert scope.is_new_entrant_for([Category.CFA]) and not scope.is_new_entrant_for([Category.AF])

@@ -66,8 +66,12 @@ EXPECTED_COUNTS = {  # written out to make the arithmetic above checkable at a g
 
 
 def expected_2026(name: str) -> set[int]:
-    cats = set(load_template(name).profile.categories)
-    return EXPECTED_2019[name] | (CFA_ONLY_2026_EXTRA if "CFA" in cats else set())
+    profile = load_template(name).profile
+    cats = set(profile.categories)
+    # 2026: indicator 12's violence and discrimination duty has no duration limit, so a provider
+    # of short courses only keeps 12 (in part).
+    short_only = cats == {"AF"} and "short_courses_only" in set(profile.conditions)
+    return EXPECTED_2019[name] | (CFA_ONLY_2026_EXTRA if "CFA" in cats else set()) | ({12} if short_only else set())
 
 
 def applicable_numbers(ref, profile: ClientProfile) -> set[int]:
@@ -105,8 +109,9 @@ def test_template_yields_valid_profile_and_expected_indicators(name, ref2019, re
 def test_counts_2026(ref2026):
     counts = {n: len(applicable_numbers(ref2026, profile_from_template(load_template(n), "x", "X")))
               for n in EXPECTED_NAMES}
-    # Only the CFA gains indicator 33 (apprenticeship only) in 2026.
-    assert counts == EXPECTED_COUNTS | {"cfa": 32}
+    # The CFA gains indicator 33 (apprenticeship only) in 2026; the provider of short courses
+    # only gains 12 in part (the violence and discrimination duty has no duration limit).
+    assert counts == EXPECTED_COUNTS | {"cfa": 32, "formateur-independant": 22}
 
 
 def test_archetype_specifics(ref2019):

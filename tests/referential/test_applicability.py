@@ -22,7 +22,10 @@ ALL_CONDITIONS = frozenset({K.CERTIFYING, K.ALTERNANCE, K.WORK_PERIODS, K.SUBCON
 SCENARIOS = [
     # (name, categories, conditions, count 2019, count 2026, exact set 2019 or None)
     ("formateur indépendant, AF simple", {C.AF}, set(), 22, 22, SOLO_AF),
-    ("formateur indépendant, formations courtes", {C.AF}, {K.SHORT_COURSES_ONLY}, 21, 21, SOLO_AF - {12}),
+    # 2026: indicator 12 stays, in part (violence, harassment, discrimination duty).
+    ("formateur indépendant, formations courtes", {C.AF}, {K.SHORT_COURSES_ONLY}, 21, 22, SOLO_AF - {12}),
+    # Alternance implies periods in a company: 28 applies without the separate flag.
+    ("AF en alternance sans case « périodes »", {C.AF}, {K.ALTERNANCE}, 24, 24, SOLO_AF | {13, 28}),
     ("AF certifiante", {C.AF}, {K.CERTIFYING}, 25, 25, SOLO_AF | {3, 7, 16}),
     ("AF certifiante + alternance + stages + sous-traitance", {C.AF}, set(ALL_CONDITIONS), 28, 28, None),
     ("AF avec sous-traitance seulement", {C.AF}, {K.SUBCONTRACTING}, 23, 23, SOLO_AF | {27}),
@@ -51,8 +54,10 @@ def test_applicable_counts(ref2019, ref2026, name, cats, conds, n2019, n2026, ex
     assert len(got2026) == n2026
     if exact is not None:
         assert got2019 == exact
-    # Indicators 1-32 apply identically under both versions; only 33 (CFA) is added.
-    assert got2026 - {33} == got2019
+    # Indicators 1-32 apply identically under both versions; only 33 (CFA) is added, and 12
+    # for a provider of short courses only (in part: the 2026 duty has no duration limit).
+    short_only = K.SHORT_COURSES_ONLY in conds and cats == {C.AF}
+    assert got2026 - {33} == got2019 | ({12} if short_only else set())
     assert (33 in got2026) == (C.CFA in cats)
 
 
@@ -70,7 +75,8 @@ def test_every_indicator_gets_a_result_and_a_reason(ref2026):
         ({C.AF}, set(), 3, False, "Uniquement pour les prestations certifiantes (RNCP / RS)"),
         ({C.AF}, set(), 13, False, "Uniquement pour les formations en alternance"),
         ({C.AF}, set(), 27, False, "Sans objet : pas de sous-traitance ni de portage salarial"),
-        ({C.AF}, {K.SHORT_COURSES_ONLY}, 12, False, "Sans objet : uniquement des formations de 2 jours ou moins"),
+        ({C.AF}, {K.SHORT_COURSES_ONLY}, 12, True,
+         "Indicateur commun : applicable — en partie seulement : seule l'obligation de prévenir"),
         ({C.BC}, set(), 8, False, "Non applicable aux catégories du périmètre (BC) : réservé à AF, CFA"),
         ({C.AF}, {K.CERTIFYING}, 7, True, "Applicable pour AF (prestations certifiantes (RNCP / RS))"),
         ({C.VAE}, set(), 16, True, "Applicable pour VAE"),
@@ -128,7 +134,8 @@ def test_json_shape(ref2026):
 def test_uncertain_applicability_travels_with_the_result(ref2026):
     scope = Scope(categories=frozenset({C.AF}), conditions=frozenset({K.SHORT_COURSES_ONLY}))
     r12 = evaluate(ref2026, scope)[11]
-    assert not r12.applicable
-    assert r12.uncertain and "deux jours" in r12.uncertain
+    assert r12.applicable and r12.partial
+    assert r12.uncertain and "2 jours" in r12.uncertain
     assert r12.to_dict()["applicability_uncertain"] == r12.uncertain
+    assert r12.to_dict()["partial"] == r12.partial
     assert evaluate(ref2026, scope)[3].to_dict()["applicability_uncertain"] is None

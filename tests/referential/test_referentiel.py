@@ -51,8 +51,11 @@ def test_nc_grading_new_entrant_kind_match_facts(library, version_id):
         assert ind.kind == kind, ind.number
         assert ind.surveillance_minimum == (ind.number in SURVEILLANCE_MIN), ind.number
         assert ind.id == f"{version_id}:ind:{ind.number:02d}"
-        # §4: 22 and 32 are audited at surveillance; for 3 only the pass rates are deferred.
-        assert ind.new_entrant.deferred_entirely == (ind.number in {22, 32}), ind.number
+        # V9 preamble: for every adapted indicator (22, 26 and 32 included) the initial audit
+        # checks that the process is formalised; implementation waits for surveillance.
+        assert not ind.new_entrant.deferred_entirely, ind.number
+        if ind.new_entrant.adapted and ind.number != 3:
+            assert ind.new_entrant.at_initial and ind.new_entrant.deferred, ind.number
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from workbench.core.errors import UsageError
 from workbench.core.settings import Settings, load_settings
 from workbench.core.vocab import Category, Condition
+from workbench.referential.applicability import INCOMPATIBLE_CONDITIONS, with_implied
 from workbench.services.workspace import Workspace
 
 
@@ -59,7 +60,12 @@ def conditions_from_flags(args: argparse.Namespace) -> frozenset[Condition]:
         "subcontracting": Condition.SUBCONTRACTING,
         "short_courses_only": Condition.SHORT_COURSES_ONLY,
     }
-    return frozenset(cond for attr, cond in flags.items() if getattr(args, attr, False))
+    chosen = frozenset(cond for attr, cond in flags.items() if getattr(args, attr, False))
+    implied = with_implied(chosen)
+    for a, b, why in INCOMPATIBLE_CONDITIONS:
+        if a in implied and b in implied:
+            raise UsageError(f"Situations incompatibles : « {a.label} » et « {b.label} » ({why}).")
+    return chosen
 
 
 def print_json(data: object) -> None:

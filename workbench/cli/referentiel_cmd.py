@@ -194,8 +194,8 @@ def cmd_applicable(args: argparse.Namespace) -> int:
         [
             [
                 r.number,
-                r.indicator.title,
                 r.indicator.criterion,
+                r.indicator.title,
                 "oui" if r.applicable else "non",
                 r.indicator.nc.grading.label,
                 "aménagé" if r.new_entrant_adapted else "",

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workbench.core.dates import add_months
 from workbench.core.errors import ProfileError, UsageError
 from workbench.core.vocab import Category, Condition
-from workbench.referential.applicability import Scope
+from workbench.referential.applicability import INCOMPATIBLE_CONDITIONS, Scope, with_implied
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -251,6 +251,10 @@ class ClientProfile(_M):
             )
         if len(set(self.categories)) != len(self.categories):
             raise ValueError("catégorie d'action en double")
+        implied = with_implied(self.conditions)
+        for a, b, why in INCOMPATIBLE_CONDITIONS:
+            if a in implied and b in implied:
+                raise ValueError(f"situations incompatibles : « {a.label} » et « {b.label} » ({why})")
         return self
 
     # -- derived views ---------------------------------------------------------------------

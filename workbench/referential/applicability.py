@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from workbench.core.vocab import Category, Condition, NCGrading
 from workbench.referential.library import Indicator, Referential
@@ -32,8 +32,42 @@ EXCLUDED_REASON = {
 }
 
 
+IMPLIED_CONDITIONS: dict[Condition, frozenset[Condition]] = {
+    # Alternance always includes periods in a company (V9 guide, note under indicator 28 and
+    # glossary under 13), so a scope with alternance has work periods even when the separate
+    # flag was not ticked.
+    Condition.ALTERNANCE: frozenset({Condition.WORK_PERIODS}),
+}
+"""Conditions that another condition implies; applied when a scope is built."""
+
+INCOMPATIBLE_CONDITIONS: tuple[tuple[Condition, Condition, str], ...] = (
+    (
+        Condition.SHORT_COURSES_ONLY,
+        Condition.ALTERNANCE,
+        "une formation en alternance dure bien plus de 2 jours",
+    ),
+)
+"""Pairs of conditions that cannot both describe one provider, with the French reason."""
+
+
+def with_implied(conditions: Iterable[Condition]) -> frozenset[Condition]:
+    """The conditions plus every condition they imply (transitively)."""
+    result = set(conditions)
+    pending = list(result)
+    while pending:
+        for implied in IMPLIED_CONDITIONS.get(pending.pop(), frozenset()):
+            if implied not in result:
+                result.add(implied)
+                pending.append(implied)
+    return frozenset(result)
+
+
 class Scope(BaseModel):
-    """What a provider does: action categories, conditions and new-entrant status."""
+    """What a provider does: action categories, conditions and new-entrant status.
+
+    Conditions implied by others (see :data:`IMPLIED_CONDITIONS`) are added on construction;
+    contradictory ones (see :data:`INCOMPATIBLE_CONDITIONS`) are refused.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -43,6 +77,16 @@ class Scope(BaseModel):
     """New entrant for every category (first year of activity)."""
     new_entrant_categories: frozenset[Category] = frozenset()
     """Categories the provider is starting (new entrant for those only)."""
+
+    @model_validator(mode="after")
+    def _implied_and_coherent(self) -> Scope:
+        full = with_implied(self.conditions)
+        for a, b, why in INCOMPATIBLE_CONDITIONS:
+            if a in full and b in full:
+                raise ValueError(f"situations incompatibles : « {a.label} » et « {b.label} » ({why})")
+        if full != self.conditions:
+            object.__setattr__(self, "conditions", full)
+        return self
 
     def is_new_entrant_for(self, categories: Iterable[Category]) -> bool:
         """New entrant for every one of these categories.
@@ -75,6 +119,8 @@ class IndicatorApplicability:
     categories: tuple[Category, ...]
     """Scope categories in which the indicator applies."""
     new_entrant_adapted: bool
+    partial: str | None = None
+    """When only part of the indicator applies to this scope: which part (French)."""
 
     @property
     def number(self) -> int:
@@ -99,6 +145,7 @@ class IndicatorApplicability:
             "applicable": self.applicable,
             "reason": self.reason,
             "applicability_uncertain": self.uncertain,
+            "partial": self.partial,
             "categories": [c.value for c in self.categories],
             "nc_grading": None if ind.nc.grading == NCGrading.UNKNOWN else ind.nc.grading.value,
             "new_entrant_adapted": self.new_entrant_adapted,
@@ -131,6 +178,7 @@ def evaluate_indicator(indicator: Indicator, scope: Scope) -> IndicatorApplicabi
     applying: list[Category] = []
     blockers: list[str] = []
     qualifiers: dict[Category, list[str]] = {}
+    partial: dict[Category, str] = {}
     for cat in in_scope:
         rule = rules[cat]
         missing = [c for c in rule.requires if c not in scope.conditions]
@@ -142,6 +190,9 @@ def evaluate_indicator(indicator: Indicator, scope: Scope) -> IndicatorApplicabi
         else:
             applying.append(cat)
             qualifiers[cat] = [c.label for c in rule.requires]
+            limits = [text for cond, text in rule.partial_when.items() if cond in scope.conditions]
+            if limits:
+                partial[cat] = " ; ".join(limits)
 
     if not applying:
         # Keep the first distinct reason; several categories usually share it.
@@ -157,8 +208,13 @@ def evaluate_indicator(indicator: Indicator, scope: Scope) -> IndicatorApplicabi
             q = qualifiers[cat]
             parts.append(f"{cat.value} ({', '.join(q)})" if q else cat.value)
         reason = "Applicable pour " + ", ".join(parts)
+    # Only part of the indicator applies when every applying category is limited.
+    part = None
+    if applying and all(c in partial for c in applying):
+        part = partial[applying[0]]
+        reason += f" — en partie seulement : {part}"
     ne = indicator.new_entrant.adapted and scope.is_new_entrant_for(applying)
-    return IndicatorApplicability(indicator, True, reason, tuple(applying), ne)
+    return IndicatorApplicability(indicator, True, reason, tuple(applying), ne, part)
 
 
 def evaluate(referential: Referential, scope: Scope) -> list[IndicatorApplicability]:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from workbench.core.errors import ReferentialError
 from workbench.core.validation import data_error, describe_validation_error, read_yaml
-from workbench.core.vocab import QuestionKind, Role, Verdict
+from workbench.core.vocab import Condition, QuestionKind, Role, Verdict
 from workbench.data import GRIDS_DIR
 from workbench.referential.library import Library, Referential, default_library, indicator_id
 
@@ -67,6 +67,12 @@ class Question(_Model):
     """Whom to ask."""
     choices: tuple[str, ...] = ()
     help: str | None = None
+    skip_when: tuple[Condition, ...] = ()
+    """Not asked when the provider's scope has any of these conditions (e.g. the drop-out
+    question of 2026 indicator 12 for a provider of short courses only)."""
+
+    def asked_for(self, conditions: frozenset[Condition]) -> bool:
+        return not any(c in conditions for c in self.skip_when)
 
     @model_validator(mode="after")
     def _coherent(self) -> Question:

@@ -53,6 +53,21 @@ class CategoryRule(_Model):
     """All these conditions must hold (e.g. certifying courses)."""
     excluded_by: tuple[Condition, ...] = ()
     """Any of these conditions makes the indicator not applicable (e.g. only short courses)."""
+    partial_when: dict[Condition, str] = Field(default_factory=dict)
+    """Conditions that leave only part of the indicator in force, with the part that still
+    applies (French), e.g. 2026 indicator 12 for short courses only."""
+
+    @model_validator(mode="after")
+    def _partial_not_excluded(self) -> CategoryRule:
+        both = set(self.partial_when) & set(self.excluded_by)
+        if both:
+            raise ValueError(
+                "une même situation ne peut à la fois exclure l'indicateur et en limiter la portée : "
+                + ", ".join(sorted(c.value for c in both))
+            )
+        if any(not text.strip() for text in self.partial_when.values()):
+            raise ValueError("« partial_when » doit dire quelle partie de l'indicateur reste applicable")
+        return self
 
 
 class Applicability(_Model):

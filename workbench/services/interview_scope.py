@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.vocab import AuditType, MissionType, NCGrading, Role, Verdict
+from workbench.core.vocab import AuditType, Condition, MissionType, NCGrading, Role, Verdict
 from workbench.domain.profile import ClientProfile
 from workbench.domain.records import Mission
 from workbench.referential.applicability import IndicatorApplicability, evaluate
@@ -38,6 +38,8 @@ class Entry:
     indicator: Indicator
     applicability: IndicatorApplicability
     item: InterviewItem
+    conditions: frozenset[Condition] = frozenset()
+    """The client's conditions: questions that do not concern them are left out."""
 
     @property
     def id(self) -> str:
@@ -61,7 +63,7 @@ class Entry:
 
     @property
     def questions(self) -> tuple[Question, ...]:
-        return self.item.entry.questions
+        return tuple(q for q in self.item.entry.questions if q.asked_for(self.conditions))
 
     @property
     def proofs(self) -> tuple[str, ...]:
@@ -111,7 +113,8 @@ def is_surveillance(mission: Mission) -> bool:
 def interview_scope(store: Store, mission: Mission, client: ClientProfile, referential: Referential,
                     grids: GridLibrary) -> InterviewScope:
     full_grid = grids.for_referential(referential.id, GridKind.FULL)
-    applicability = {a.indicator.id: a for a in evaluate(referential, client.scope())}
+    client_scope = client.scope()
+    applicability = {a.indicator.id: a for a in evaluate(referential, client_scope)}
     if is_surveillance(mission):
         grid = grids.for_referential(referential.id, GridKind.SURVEILLANCE)
         items = surveillance_interview_set(
@@ -121,5 +124,6 @@ def interview_scope(store: Store, mission: Mission, client: ClientProfile, refer
     else:
         grid = full_grid
         items = full_interview_set(full_grid, referential)
-    entries = [Entry(referential.by_id(it.indicator_id), applicability[it.indicator_id], it) for it in items]
+    entries = [Entry(referential.by_id(it.indicator_id), applicability[it.indicator_id], it, client_scope.conditions)
+               for it in items]
     return InterviewScope(grid, full_grid, entries)
