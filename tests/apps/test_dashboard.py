@@ -168,7 +168,7 @@ def test_the_store_is_opened_read_only_and_the_file_is_unchanged(demo):
         mission = store.list_missions(A)[-1]
         indicator = next(iter(store.list_answers(mission.id)))
         with pytest.raises(StoreError, match="lecture seule"):
-            store.save_answer(mission.id, indicator, notes="modifié")
+            store.save_answer(mission.id, indicator, private_notes="modifié")
         with pytest.raises(StoreError, match="lecture seule"):
             store.set_state(mission.id, "x", 1)
         with pytest.raises(StoreError, match="lecture seule"):

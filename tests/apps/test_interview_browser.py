@@ -28,7 +28,7 @@ def read_answer(db: Path, mission_id: str, indicator_id: str) -> dict | None:
     con = sqlite3.connect(db, timeout=10)
     con.row_factory = sqlite3.Row
     try:
-        row = con.execute("SELECT verdict, notes FROM answers WHERE mission_id=? AND indicator_id=?",
+        row = con.execute("SELECT verdict, finding FROM answers WHERE mission_id=? AND indicator_id=?",
                           (mission_id, indicator_id)).fetchone()
         return dict(row) if row else None
     finally:
@@ -84,12 +84,12 @@ def test_answer_an_indicator_in_voila_and_read_it_back(browser, seeded_mission, 
             # answer indicator 1: verdict, then a note
             page.locator(".wb-verdict button", has_text="NC majeure").click()
             page.locator(".wb-verdict button.mod-active", has_text="NC majeure").wait_for()
-            notes = page.locator(".wb-notes textarea")
+            notes = page.locator(".wb-finding textarea")
             notes.fill(NOTE)
             notes.press("Tab")
             page.locator(".wb-status", has_text="Enregistré à").wait_for()
-            row = wait_for_answer(db, mission.id, "rnq-2026:ind:01", {"verdict": "nc_majeure", "notes": NOTE})
-            assert row["notes"] == NOTE
+            row = wait_for_answer(db, mission.id, "rnq-2026:ind:01", {"verdict": "nc_majeure", "finding": NOTE})
+            assert row["finding"] == NOTE
             page.locator(".wb-progress", has_text="1 / 33").wait_for()
 
             # a major-only indicator offers no minor NC

@@ -52,7 +52,7 @@ def test_onsite_interview_in_the_browser(browser, seeded_mission, tmp_path):
             page.locator(".wb-evidence", has_text="représente le 01/09/2026").wait_for()
 
             # saved state in sight after scrolling down to the notes
-            notes = page.locator(".wb-notes textarea")
+            notes = page.locator(".wb-finding textarea")
             notes.scroll_into_view_if_needed()
             notes.fill("Catalogue en ligne, délais d'accès absents")
             notes.press("Tab")
@@ -66,11 +66,11 @@ def test_onsite_interview_in_the_browser(browser, seeded_mission, tmp_path):
 
             # a second tab writes; the first one, still showing the old notes, is told and chooses
             other = open_app(context, server.url, server)
-            other_notes = other.locator(".wb-notes textarea")
+            other_notes = other.locator(".wb-finding textarea")
             other_notes.fill("Version de l'autre onglet")
             other_notes.press("Tab")
             other.locator(".wb-status", has_text="Enregistré à").wait_for()
-            notes = page.locator(".wb-notes textarea")
+            notes = page.locator(".wb-finding textarea")
             notes.fill("Version du premier onglet")
             notes.press("Tab")
             page.locator(".wb-conflict", has_text="modifié ailleurs").wait_for()
@@ -93,8 +93,8 @@ def test_onsite_interview_in_the_browser(browser, seeded_mission, tmp_path):
 
     with Workspace.open(workspace_dir) as ws:
         answer = ws.store.get_answer(mission.id, "rnq-2026:ind:01")
-        notes = [h.after for h in ws.store.history(mission.id, "rnq-2026:ind:01") if h.field == "notes"]
+        notes = [h.after for h in ws.store.history(mission.id, "rnq-2026:ind:01") if h.field == "finding"]
         [ev] = ws.store.list_evidence(mission.id, "rnq-2026:ind:01")
-    assert answer.notes == "Version du premier onglet"
+    assert answer.finding == "Version du premier onglet"
     assert "Version de l'autre onglet" in notes  # history keeps both
     assert ev.represents_date.isoformat() == "2026-09-01"

@@ -54,7 +54,8 @@ def test_non_applicable_indicators_are_kept_with_reason(workspace):
     na = {e.number: e.reason for e in model.entries if not e.applicable}
     assert 14 in na and "CFA" in na[14]
     assert 27 in na and "sous-traitance" in na[27]
-    assert 12 in na and "2 jours" in na[12]
+    # 2026: the duty on violence, harassment and discrimination applies whatever the length
+    assert 12 not in na and "violences" in model.entry_by_number(12).reason
     # progress counts applicable indicators only
     assert model.progress().applicable == 33 - len(na)
 
@@ -132,7 +133,7 @@ def test_progress_overall_and_per_criterion(model):
     model.set_verdict("nc_majeure", indicator_id="rnq-2026:ind:31")
     model.set_verdict("non_applicable", justification="Pas de sous-traitance cette année",
                       indicator_id="rnq-2026:ind:27")
-    model.set_notes("rien", indicator_id="rnq-2026:ind:02")  # notes only: still not evaluated
+    model.set_private_notes("rien", indicator_id="rnq-2026:ind:02")  # notes only: still not evaluated
     p = model.progress()
     assert (p.evaluated, p.applicable) == (3, 33)
     assert p.per_criterion[1] == (1, 3) and p.per_criterion[6] == (1, 7) and p.per_criterion[7] == (1, 4)
@@ -178,7 +179,7 @@ def test_unknown_verdict_and_indicator(model):
     with pytest.raises(InterviewError, match="Verdict inconnu"):
         model.set_verdict("excellent")
     with pytest.raises(InterviewError, match="ne fait pas partie de cet entretien"):
-        model.set_notes("x", indicator_id="rnq-2019-v9:ind:01")
+        model.set_private_notes("x", indicator_id="rnq-2019-v9:ind:01")
 
 
 # -- saves land in SQLite -------------------------------------------------------------------
@@ -186,7 +187,7 @@ def test_unknown_verdict_and_indicator(model):
 def test_every_save_is_written_at_once(model, workspace, mission):
     ind = "rnq-2026:ind:30"
     model.set_verdict("nc_mineure", indicator_id=ind)
-    model.set_notes("Pas d'enquête financeurs en 2026", indicator_id=ind)
+    model.set_private_notes("Pas d'enquête financeurs en 2026", indicator_id=ind)
     model.set_respondent("Direction", indicator_id=ind)
     model.set_response("parties-sollicitees", ["Financeurs", "Bénéficiaires"], indicator_id=ind)
     model.set_response("taux-reponse", "42,5", indicator_id=ind)
@@ -194,7 +195,7 @@ def test_every_save_is_written_at_once(model, workspace, mission):
     model.set_proof("Synthèse des résultats et relances", True, indicator_id=ind)
     row = db_answer(workspace, mission.id, ind)
     assert row["verdict"] == "nc_mineure"
-    assert row["notes"] == "Pas d'enquête financeurs en 2026"
+    assert row["private_notes"] == "Pas d'enquête financeurs en 2026"
     assert row["respondent"] == "Direction"
     import json
     assert json.loads(row["responses"]) == {
@@ -203,7 +204,7 @@ def test_every_save_is_written_at_once(model, workspace, mission):
     assert json.loads(row["checklist"]) == {"Synthèse des résultats et relances": True}
     # history keeps each change
     fields = [h.field for h in workspace.store.history(mission.id, ind)]
-    assert fields.count("responses") == 3 and "verdict" in fields and "notes" in fields
+    assert fields.count("responses") == 3 and "verdict" in fields and "private_notes" in fields
     assert model.last_saved_at is not None
 
 
@@ -256,14 +257,14 @@ def test_evidence_add_and_remove(model, workspace, mission):
 def test_reopening_resumes_where_the_consultant_left(workspace, mission):
     model = InterviewModel(workspace, mission.id)
     model.jump(17)
-    model.set_notes("Locaux visités", indicator_id=model.current.id)
+    model.set_private_notes("Locaux visités", indicator_id=model.current.id)
     assert workspace.store.get_state(mission.id, STATE_CURRENT) == "rnq-2026:ind:17"
     workspace.close()
     reopened = Workspace.open(workspace.path, actor="autre")
     try:
         again = InterviewModel(reopened, mission.id)
         assert again.current.number == 17
-        assert again.answer().notes == "Locaux visités"
+        assert again.answer().private_notes == "Locaux visités"
     finally:
         reopened.close()
 

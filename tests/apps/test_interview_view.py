@@ -69,10 +69,10 @@ def test_build_app_from_paths(workspace, mission):
 
 def test_verdict_and_notes_are_saved(app, workspace, mission):
     app.verdict.value = "nc_majeure"
-    app.notes.value = "Programmes sans délai d'accès"
+    app.finding.value = "Programmes sans délai d'accès"
     answer = stored(workspace, mission, 1)
     assert answer.verdict == Verdict.NC_MAJEURE
-    assert answer.notes == "Programmes sans délai d'accès"
+    assert answer.finding == "Programmes sans délai d'accès"
     assert app.status.value.startswith("<span class='wb-status-ok'>✔ Enregistré à ")
     assert "1 / 33" in app.progress_label.value
 
@@ -230,17 +230,17 @@ def test_non_applicable_indicator_is_shown_with_reason(workspace):
 def test_resume_after_reopening(workspace, mission):
     app = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
     app.jump.value = 12
-    app.notes.value = "Procédure harcèlement en cours de rédaction"
+    app.finding.value = "Procédure harcèlement en cours de rédaction"
     again = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
     assert again.model.current.number == 12
-    assert again.notes.value == "Procédure harcèlement en cours de rédaction"
+    assert again.finding.value == "Procédure harcèlement en cours de rédaction"
     assert json.loads(json.dumps(again.jump.value)) == 12
 
 
 def test_history_records_each_text_change(app, workspace, mission):
-    app.notes.value = "a"
-    app.notes.value = "ab"
-    notes = [h.after for h in workspace.store.history(mission.id, "rnq-2026:ind:01") if h.field == "notes"]
+    app.finding.value = "a"
+    app.finding.value = "ab"
+    notes = [h.after for h in workspace.store.history(mission.id, "rnq-2026:ind:01") if h.field == "finding"]
     assert notes == ["a", "ab"]
 
 
@@ -316,17 +316,17 @@ def test_second_tab_with_a_stale_value_is_told_and_chooses(workspace, mission):
     old_tab = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
     new_tab = InterviewApp(InterviewModel(workspace, mission.id), text_delay=0)
     new_tab.verdict.value = "conforme"
-    new_tab.notes.value = "Catalogue à jour"
-    old_tab.notes.value = "Catalogue incomplet"  # this tab still shows the empty notes
-    assert stored(workspace, mission, 1).notes == "Catalogue à jour"  # nothing overwritten
+    new_tab.finding.value = "Catalogue à jour"
+    old_tab.finding.value = "Catalogue incomplet"  # this tab still shows the empty finding
+    assert stored(workspace, mission, 1).finding == "Catalogue à jour"  # nothing overwritten
     panel = find(old_tab.card, "wb-conflict")
     assert len(panel) == 1
     shown = texts(panel[0])
     assert "modifié ailleurs" in shown and "Catalogue à jour" in shown and "Catalogue incomplet" in shown
     assert "Non enregistré" in old_tab.status.value
     find(panel[0], "wb-conflict-keep")[0].click()
-    assert stored(workspace, mission, 1).notes == "Catalogue incomplet"
-    notes = [h.after for h in workspace.store.history(mission.id, "rnq-2026:ind:01") if h.field == "notes"]
+    assert stored(workspace, mission, 1).finding == "Catalogue incomplet"
+    notes = [h.after for h in workspace.store.history(mission.id, "rnq-2026:ind:01") if h.field == "finding"]
     assert notes == ["Catalogue à jour", "Catalogue incomplet"]  # the history keeps both
     assert find(old_tab.card, "wb-conflict") == []
 

@@ -142,11 +142,11 @@ def test_mission_history(client):
     ws = client
     ok(run(ws, "mission", "new", "formapro-lyon", "--type", "pre_audit", "--audit-date", "2026-12-15"))
     store = SQLiteStore(ws / "workbench.db", actor="alice")
-    store.save_answer("formapro-lyon-m1", "rnq-2026:ind:01", verdict=Verdict.CONFORME, notes="OK")
+    store.save_answer("formapro-lyon-m1", "rnq-2026:ind:01", verdict=Verdict.CONFORME, private_notes="OK")
     store.close()
     store = SQLiteStore(ws / "workbench.db", actor="bob")
     store.save_answer("formapro-lyon-m1", "rnq-2026:ind:01", verdict=Verdict.NC_MINEURE)
-    store.save_answer("formapro-lyon-m1", "rnq-2026:ind:02", notes="à revoir")
+    store.save_answer("formapro-lyon-m1", "rnq-2026:ind:02", private_notes="à revoir")
     store.close()
 
     out = ok(run(ws, "mission", "history", "formapro-lyon-m1"))
@@ -158,7 +158,7 @@ def test_mission_history(client):
 
     only = json.loads(ok(run(ws, "mission", "history", "formapro-lyon-m1", "--indicator", "1", "--json")))
     assert [(h["actor"], h["field"], h["before"], h["after"]) for h in only] == [
-        ("alice", "verdict", None, "conforme"), ("alice", "notes", None, "OK"),
+        ("alice", "verdict", None, "conforme"), ("alice", "private_notes", None, "OK"),
         ("bob", "verdict", "conforme", "nc_mineure")]
     same = json.loads(ok(run(ws, "mission", "history", "formapro-lyon-m1", "--indicator", "rnq-2026:ind:01",
                              "--json")))
@@ -172,7 +172,7 @@ def test_export_import(client, tmp_path):
     ws = client
     ok(run(ws, "mission", "new", "formapro-lyon", "--type", "pre_audit", "--audit-date", "2026-12-15"))
     store = SQLiteStore(ws / "workbench.db", actor="alice")
-    store.save_answer("formapro-lyon-m1", "rnq-2026:ind:01", verdict=Verdict.NC_MAJEURE, notes="absent")
+    store.save_answer("formapro-lyon-m1", "rnq-2026:ind:01", verdict=Verdict.NC_MAJEURE, private_notes="absent")
     store.close()
     out_file = tmp_path / "formapro.qwb"
     out = ok(run(ws, "client", "export", "formapro-lyon", "-o", str(out_file)))
@@ -193,7 +193,7 @@ def test_export_import(client, tmp_path):
     assert "Client « formapro-lyon » (FormaPro Lyon) créé" in out and "Réponses ajoutées : 1" in out
     hist = json.loads(ok(run(other, "mission", "history", "formapro-lyon-m1", "--json")))
     assert [(h["actor"], h["field"], h["after"]) for h in hist] == [
-        ("alice", "verdict", "nc_majeure"), ("alice", "notes", "absent")]
+        ("alice", "verdict", "nc_majeure"), ("alice", "private_notes", "absent")]
 
     fails(run(other, "client", "import", str(out_file)), 7, "existe déjà", "--merge", "rien n'a été importé")
     report = json.loads(ok(run(other, "client", "import", str(out_file), "--merge", "--json")))

@@ -58,7 +58,7 @@ def _answer_all(ws, mission, verdicts, notes=None):
     for app in ws.applicability(mission.id):
         if app.applicable:
             ws.store.save_answer(mission.id, app.indicator.id, verdict=verdicts.get(app.number, Verdict.CONFORME),
-                                 notes=(notes or {}).get(app.number, ""),
+                                 finding=(notes or {}).get(app.number, ""),
                                  na_justification="Aucune session de plus de 2 jours" if
                                  verdicts.get(app.number) == Verdict.NON_APPLICABLE else "")
 

@@ -17,7 +17,7 @@ from workbench.store import SQLiteStore
 def _snapshot(ws) -> dict:
     data = {}
     for m in ws.store.list_missions():
-        answers = {k: (a.verdict, a.notes, a.na_justification, a.checklist, a.respondent)
+        answers = {k: (a.verdict, a.private_notes, a.na_justification, a.checklist, a.respondent)
                    for k, a in ws.store.list_answers(m.id).items()}
         evidence = [(e.indicator_id, e.label, e.location, e.represents_date, e.owner)
                     for e in ws.store.list_evidence(m.id)]
@@ -92,7 +92,7 @@ def test_rebuilding_the_demo_keeps_answers_changed_by_someone(tmp_path):
     mission = ws.store.list_missions()[0]
     ws.close()
     store = SQLiteStore(tmp_path / "workbench.db", actor="alice")
-    store.save_answer(mission.id, next(iter(store.list_answers(mission.id))), notes="Mon essai")
+    store.save_answer(mission.id, next(iter(store.list_answers(mission.id))), private_notes="Mon essai")
     store.close()
     with pytest.raises(WorkbenchError, match="modifications faites par : alice"):
         build_demo(tmp_path)

@@ -42,9 +42,9 @@ def populate(ws: Workspace, client_id: str = "formapro-lyon") -> None:
     m2 = ws.new_mission(client_id, mission_type=MissionType.AUDIT_BLANC, audit_date=dt.date(2027, 3, 1),
                         referential_id="rnq-2019-v9", label="Audit à blanc sur l'ancien référentiel")
     s = ws.store
-    s.save_answer(m1.id, ind(1), verdict=Verdict.CONFORME, notes="Site web complet",
+    s.save_answer(m1.id, ind(1), verdict=Verdict.CONFORME, private_notes="Site web complet",
                   checklist={"Programme en ligne": True})
-    s.save_answer(m1.id, ind(1), verdict=Verdict.NC_MINEURE, notes="Délais d'accès absents")
+    s.save_answer(m1.id, ind(1), verdict=Verdict.NC_MINEURE, private_notes="Délais d'accès absents")
     s.save_answer(m1.id, ind(2), verdict=Verdict.NC_MAJEURE, responses={"q1": "non", "q2": 3})
     s.save_answer(m1.id, ind(14), verdict=Verdict.NON_APPLICABLE, na_justification="Pas de CFA")
     s.save_answer(m2.id, "rnq-2019-v9:ind:30", verdict=Verdict.NON_EVALUE, respondent="Direction")
@@ -108,7 +108,7 @@ def test_export_writes_one_checked_file(source, bundle, tmp_path):
         for name in MEMBERS:
             assert hashlib.sha256(zf.read(name)).hexdigest() == manifest["members"][name]["sha256"]
     assert manifest["format"] == FORMAT_NAME == "qualiopi-workbench-bundle"
-    assert manifest["format_version"] == 2
+    assert manifest["format_version"] == 3
     assert manifest["package_version"] == "0.1.0"
     created = dt.datetime.fromisoformat(manifest["created_at"])
     assert abs((dt.datetime.now(dt.UTC) - created).total_seconds()) < 60
@@ -199,7 +199,7 @@ def snapshot_of(data: dict) -> dict:
 # -- existing client: refuse, or merge ----------------------------------------------------------
 
 def test_existing_client_refused_without_merge(source, bundle):
-    source.store.save_answer("formapro-lyon-m1", ind(1), verdict=Verdict.CONFORME, notes="corrigé sur place")
+    source.store.save_answer("formapro-lyon-m1", ind(1), verdict=Verdict.CONFORME, private_notes="corrigé sur place")
     before = snapshot(source.store)
     db = source.settings.store_path
     with pytest.raises(BundleError) as err:
@@ -208,7 +208,7 @@ def test_existing_client_refused_without_merge(source, bundle):
     assert "rien n'a été importé" in err.value.message
     assert err.value.exit_code == 7
     assert snapshot(source.store) == before
-    assert source.store.get_answer("formapro-lyon-m1", ind(1)).notes == "corrigé sur place"
+    assert source.store.get_answer("formapro-lyon-m1", ind(1)).private_notes == "corrigé sur place"
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM history").fetchone()[0] == len(before["history"])
     conn.close()
@@ -218,13 +218,13 @@ def test_merge_keeps_local_answers_and_reports_conflicts(source, bundle, tmp_pat
     # Bob receives the client, then both consultants keep working on it.
     bob = new_ws(tmp_path / "bob", "bob")
     import_bundle(bob.store, bundle)
-    bob.store.save_answer("formapro-lyon-m1", ind(1), verdict=Verdict.NC_MAJEURE, notes="Vu sur place : rien")
+    bob.store.save_answer("formapro-lyon-m1", ind(1), verdict=Verdict.NC_MAJEURE, private_notes="Vu sur place : rien")
     bob.new_mission(  # Bob's own third mission
         "formapro-lyon", mission_type=MissionType.PREP_SURVEILLANCE, audit_date=dt.date(2027, 6, 1))
 
     a = source.store
-    a.save_answer("formapro-lyon-m1", ind(1), verdict=Verdict.CONFORME, notes="Corrigé")  # conflict
-    a.save_answer("formapro-lyon-m1", ind(3), verdict=Verdict.NC_MINEURE, notes="Taux de réussite absents")
+    a.save_answer("formapro-lyon-m1", ind(1), verdict=Verdict.CONFORME, private_notes="Corrigé")  # conflict
+    a.save_answer("formapro-lyon-m1", ind(3), verdict=Verdict.NC_MINEURE, private_notes="Taux de réussite absents")
     a.add_evidence(Evidence(mission_id="formapro-lyon-m1", indicator_id=ind(3), label="Fiche RNCP"))
     a.update_action(1, status=ActionStatus.FAIT)  # action conflict
     alice_m3 = source.new_mission("formapro-lyon", mission_type=MissionType.PREP_RENOUVELLEMENT,
@@ -250,7 +250,7 @@ def test_merge_keeps_local_answers_and_reports_conflicts(source, bundle, tmp_pat
 
     # Local answers and actions kept, nothing overwritten.
     assert bob.store.get_answer("formapro-lyon-m1", ind(1)).verdict is Verdict.NC_MAJEURE
-    assert bob.store.get_answer("formapro-lyon-m1", ind(1)).notes == "Vu sur place : rien"
+    assert bob.store.get_answer("formapro-lyon-m1", ind(1)).private_notes == "Vu sur place : rien"
     assert bob.store.list_actions("formapro-lyon-m1")[0].status is ActionStatus.EN_COURS
     assert bob.store.get_answer("formapro-lyon-m1", ind(3)).verdict is Verdict.NC_MINEURE
     assert bob.store.get_answer("formapro-lyon-m4", ind(4)).verdict is Verdict.CONFORME
@@ -260,7 +260,7 @@ def test_merge_keeps_local_answers_and_reports_conflicts(source, bundle, tmp_pat
     assert after[: len(bob_before)] == bob_before
     appended = after[len(bob_before):]
     assert {(h.actor, h.field, h.after) for h in appended if not isinstance(h.after, dict)} >= {
-        ("alice", "verdict", "conforme"), ("alice", "notes", "Taux de réussite absents"), ("alice", "status", "fait")}
+        ("alice", "verdict", "conforme"), ("alice", "private_notes", "Taux de réussite absents"), ("alice", "status", "fait")}
     assert [h.entity for h in appended if h.field == "conflit"] == ["import", "import"]
     lines = "\n".join(report.lines())
     assert "2 conflit(s) — rien n'a été écrasé" in lines and "formapro-lyon-m4" in lines

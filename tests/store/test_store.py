@@ -58,7 +58,7 @@ store = SQLiteStore(db, actor="writer")
 verdicts = [Verdict.CONFORME, Verdict.NC_MINEURE, Verdict.NC_MAJEURE, Verdict.NON_APPLICABLE]
 i = 0
 while True:
-    store.save_answer(mission, f"kill:{i:06d}", verdict=verdicts[i % 4], notes=f"note {i}")
+    store.save_answer(mission, f"kill:{i:06d}", verdict=verdicts[i % 4], private_notes=f"note {i}")
     # Acknowledge only once save_answer has returned.
     sys.stdout.write(f"ACK {i}\n")
     sys.stdout.flush()
@@ -104,13 +104,13 @@ def test_sigkill_keeps_every_acknowledged_write(tmp_path, kill_after):
     answers = reopened.list_answers(mid)
     for i in acked:
         answer = answers[f"kill:{i:06d}"]
-        assert answer.notes == f"note {i}"
+        assert answer.private_notes == f"note {i}"
         assert answer.updated_by == "writer"
     # At most the one write in flight at the kill may have landed without its acknowledgement.
     assert len(answers) in (len(acked), len(acked) + 1)
     # Each write is atomic: an answer row is never there without its history (and vice versa).
     history = reopened.history(mid)
-    notes_history = {h.indicator_id for h in history if h.field == "notes"}
+    notes_history = {h.indicator_id for h in history if h.field == "private_notes"}
     assert notes_history == set(answers)
     reopened.close()
 
@@ -127,9 +127,9 @@ while not os.path.exists(go):
     time.sleep(0.005)
 store = SQLiteStore(db, actor=f"writer-{tag}")
 for i in range(n):
-    store.save_answer(mission, f"{tag}:{i:04d}", verdict=Verdict.CONFORME, notes=f"{tag} {i}")
+    store.save_answer(mission, f"{tag}:{i:04d}", verdict=Verdict.CONFORME, private_notes=f"{tag} {i}")
     # Read-modify-write on an answer both writers share: no update may be lost.
-    store.save_answer(mission, "shared", notes=f"{tag}-{i}")
+    store.save_answer(mission, "shared", private_notes=f"{tag}-{i}")
     if i % 10 == 0:
         store.add_evidence(Evidence(mission_id=mission, indicator_id=f"{tag}:{i:04d}", label=f"preuve {tag} {i}"))
 print("DONE", n, flush=True)
@@ -193,16 +193,16 @@ def test_concurrent_readers_and_writers(tmp_path):
     assert len(answers) == 2 * n + 1
     for tag in ("A", "B"):
         for i in range(n):
-            assert answers[f"{tag}:{i:04d}"].notes == f"{tag} {i}"
+            assert answers[f"{tag}:{i:04d}"].private_notes == f"{tag} {i}"
     assert len(check.list_evidence(mid)) == 2 * (n // 10)
-    shared = [h for h in check.history(mid, "shared") if h.field == "notes"]
+    shared = [h for h in check.history(mid, "shared") if h.field == "private_notes"]
     assert len(shared) == 2 * n
     assert {h.after for h in shared} == {f"{t}-{i}" for t in "AB" for i in range(n)}
     # Serialised read-modify-write: each change starts from the value the previous one left.
     assert shared[0].before is None
     for prev, cur in zip(shared, shared[1:], strict=False):
         assert cur.before == prev.after
-    assert answers["shared"].notes == shared[-1].after
+    assert answers["shared"].private_notes == shared[-1].after
     assert check.integrity_check() == []
     check.close()
 
@@ -212,7 +212,7 @@ def test_concurrent_readers_and_writers(tmp_path):
 def test_history_lists_who_when_before_after(tmp_path):
     store, mid = make_store(tmp_path / "workbench.db", actor="alice")
     t0 = dt.datetime.now(dt.UTC)
-    store.save_answer(mid, IND1, verdict=Verdict.NC_MINEURE, notes="programme incomplet")
+    store.save_answer(mid, IND1, verdict=Verdict.NC_MINEURE, private_notes="programme incomplet")
     store.save_answer(mid, IND1, verdict=Verdict.NC_MINEURE)  # no change: no history
     store.close()
     bob = SQLiteStore(tmp_path / "workbench.db", actor="bob")
@@ -228,7 +228,7 @@ def test_history_lists_who_when_before_after(tmp_path):
     summary = [(h.actor, h.entity, h.indicator_id, h.field, h.before, h.after) for h in entries]
     assert summary[:5] == [
         ("alice", "answer", IND1, "verdict", None, "nc_mineure"),
-        ("alice", "answer", IND1, "notes", None, "programme incomplet"),
+        ("alice", "answer", IND1, "private_notes", None, "programme incomplet"),
         ("bob", "answer", IND1, "verdict", "nc_mineure", "conforme"),
         ("bob", "answer", IND2, "respondent", None, "Direction"),
         ("bob", "evidence", IND1, "evidence", None, summary[4][5]),
@@ -256,7 +256,7 @@ def test_store_basics_and_errors(tmp_path):
     with pytest.raises(NotFoundError, match="Client inconnu : « nobody ». Clients connus : acme"):
         store.get_client("nobody")
     with pytest.raises(NotFoundError, match="Mission inconnue"):
-        store.save_answer("acme-m9", IND1, notes="x")
+        store.save_answer("acme-m9", IND1, private_notes="x")
     with pytest.raises(StoreError, match="Champ\\(s\\) de réponse inconnu\\(s\\) : colour"):
         store.save_answer(mid, IND1, colour="red")
     assert store.list_answers(mid) == {}
@@ -286,7 +286,7 @@ def test_damaged_db_refused_untouched(tmp_path):
     db = tmp_path / "workbench.db"
     store, mid = make_store(db)
     for i in range(50):
-        store.save_answer(mid, f"x:{i}", notes="n" * 200)
+        store.save_answer(mid, f"x:{i}", private_notes="n" * 200)
     store.close()
     data = bytearray(db.read_bytes())
     data[100:4096] = b"\xff" * (4096 - 100)  # wipe the schema page

@@ -64,6 +64,7 @@ COMMAND_MODULES = [
     "workbench.cli.referentiel_cmd",
     "workbench.cli.client_cmd",
     "workbench.cli.mission_cmd",
+    "workbench.cli.answer_cmd",
     "workbench.cli.demo_cmd",
     "workbench.cli.report_cmd",
     "workbench.cli.app_cmd",

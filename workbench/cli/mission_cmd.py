@@ -111,7 +111,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 ENTITY_LABELS = {"answer": "réponse", "evidence": "preuve", "action": "action", "import": "import",
                  "client": "profil"}
 FIELD_LABELS = {
-    "verdict": "verdict", "notes": "notes", "na_justification": "justification non applicable",
+    "verdict": "verdict", "finding": "constat", "private_notes": "notes privées", "na_justification": "justification non applicable",
     "responses": "réponses aux questions", "checklist": "preuves vérifiées", "respondent": "répondant",
     "evidence": "élément de preuve", "action": "action", "conflit": "conflit à l'import",
     "title": "intitulé", "detail": "détail", "priority": "priorité", "owner": "responsable",

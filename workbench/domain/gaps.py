@@ -75,7 +75,8 @@ class IndicatorStatus:
     reason: str
     verdict: Verdict
     """Consultant's verdict; NON_APPLICABLE when the engine finds the indicator not applicable."""
-    notes: str = ""
+    finding: str = ""
+    """The finding written for the client; the consultant's private notes are never carried here."""
     na_justification: str = ""
     evidence: tuple[Evidence, ...] = ()
     new_entrant_adapted: bool = False
@@ -126,7 +127,7 @@ def indicator_statuses(
             applicable=app.applicable,
             reason=app.reason,
             verdict=verdict,
-            notes=ans.notes if ans else "",
+            finding=ans.finding if ans else "",
             na_justification=ans.na_justification if ans else "",
             evidence=tuple(by_ind.get(ind.id, ())),
             new_entrant_adapted=app.new_entrant_adapted,

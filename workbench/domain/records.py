@@ -47,7 +47,10 @@ class Answer(_M):
     mission_id: str
     indicator_id: str
     verdict: Verdict = Verdict.NON_EVALUE
-    notes: str = ""
+    finding: str = ""
+    """The finding written for the client (« constat »): shown in every client output."""
+    private_notes: str = ""
+    """The consultant's own notes: never shown in any client output."""
     na_justification: str = ""
     responses: dict[str, Any] = Field(default_factory=dict)
     """Answers to the grid's questions, by question id."""
@@ -58,7 +61,8 @@ class Answer(_M):
     updated_at: dt.datetime | None = None
     updated_by: str | None = None
 
-    ANSWER_FIELDS: ClassVar[tuple[str, ...]] = ("verdict", "notes", "na_justification", "responses", "checklist", "respondent")
+    ANSWER_FIELDS: ClassVar[tuple[str, ...]] = ("verdict", "finding", "private_notes", "na_justification", "responses",
+                                               "checklist", "respondent")
 
 
 class Evidence(_M):

@@ -131,7 +131,7 @@ CLIENTS: tuple[DemoClient, ...] = (
     ),
 )
 
-NOTES = {
+FINDINGS = {
     Verdict.CONFORME: [
         "Éléments présentés et cohérents avec la pratique décrite en entretien.",
         "Preuves à jour, connues de l'équipe ; rien à signaler.",
@@ -148,6 +148,12 @@ NOTES = {
         "Le dispositif décrit n'est pas appliqué ; écart important avec le niveau attendu.",
     ],
 }
+PRIVATE_NOTES = [
+    "À relancer : la direction doit m'envoyer le dernier bilan pédagogique.",
+    "Interlocutrice réticente sur ce point ; prévoir du temps à l'audit blanc.",
+    "Penser à vérifier la version du livret d'accueil imprimée sur place.",
+    "Facturer une demi-journée de plus si la procédure est à réécrire.",
+]
 NA_JUSTIFICATION = "Sans objet sur la période : aucune action concernée réalisée depuis le dernier audit."
 LOCATIONS = [
     "Drive qualité > {n:02d} - Indicateur {n}",
@@ -294,9 +300,10 @@ def _build_client(ws: Workspace, client: DemoClient, rng: random.Random) -> None
             changes: dict = {"verdict": verdict, "respondent": rng.choice(OWNERS)}
             if verdict == Verdict.NON_APPLICABLE:
                 changes["na_justification"] = NA_JUSTIFICATION
-                changes["notes"] = "Vérifié avec la direction."
+                changes["finding"] = "Vérifié avec la direction."
             elif verdict != Verdict.NON_EVALUE:
-                changes["notes"] = rng.choice(NOTES[verdict])
+                changes["finding"] = rng.choice(FINDINGS[verdict])
+                changes["private_notes"] = rng.choice(PRIVATE_NOTES)
             changes["checklist"] = {p: (verdict == Verdict.CONFORME or rng.random() < 0.4)
                                     for p in ind.proofs[:3]}
             ws.store.save_answer(mission.id, ind.id, **changes)

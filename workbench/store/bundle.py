@@ -39,8 +39,9 @@ from workbench.referential.library import Library
 from workbench.store import Store
 
 FORMAT_NAME = "qualiopi-workbench-bundle"
-FORMAT_VERSION = 2
-"""1: first format; 2: adds ``ui_state.json``."""
+FORMAT_VERSION = 3
+"""1: first format; 2: adds ``ui_state.json``; 3: answers split ``notes`` into ``finding`` (for the
+client) and ``private_notes`` (for the consultant)."""
 MANIFEST = "manifest.json"
 MEMBERS = ("profile.json", "missions.json", "answers.json", "evidence.json", "actions.json", "history.json",
            "ui_state.json")
@@ -375,7 +376,20 @@ def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
             if hashlib.sha256(blob).hexdigest() != entry["sha256"].lower():
                 raise _corrupt(path, f"empreinte SHA-256 de « {name} » incorrecte : contenu modifié ou abîmé")
             raw[name] = _parse_json(blob, name, path)
-    return manifest, _validate(raw, path)
+    return manifest, _validate(_upgrade(raw, version), path)
+
+
+def _upgrade(raw: dict[str, Any], version: int) -> dict[str, Any]:
+    """Bring the members of an older format to the current one (same rules as the store migrations)."""
+    if version < 3:
+        # Before format 3 an answer had one free-text ``notes`` field: it becomes a private note.
+        for row in raw.get("answers.json") or []:
+            if isinstance(row, dict) and "notes" in row:
+                row["private_notes"] = row.pop("notes")
+        for row in raw.get("history.json") or []:
+            if isinstance(row, dict) and row.get("entity") == "answer" and row.get("field") == "notes":
+                row["field"] = "private_notes"
+    return raw
 
 
 def _invalid(path: Path, name: str, exc: ValidationError, raw: Any, index: int | None = None) -> BundleError:

@@ -143,7 +143,8 @@ def _jsonable(value: Any) -> Any:
 
 
 _FIELD_FR = {
-    "verdict": "verdict", "notes": "notes", "na_justification": "justification de non-applicabilité",
+    "verdict": "verdict", "finding": "constat", "private_notes": "notes privées",
+    "na_justification": "justification de non-applicabilité",
     "responses": "réponses", "checklist": "preuves cochées", "respondent": "interlocuteur",
     "title": "intitulé", "detail": "détail", "priority": "priorité", "owner": "responsable",
     "status": "statut", "due_date": "échéance", "comment": "commentaire",
@@ -368,7 +369,7 @@ class SQLiteStore(Store):
     def _answer(row: sqlite3.Row) -> Answer:
         return Answer(
             mission_id=row["mission_id"], indicator_id=row["indicator_id"], verdict=Verdict(row["verdict"]),
-            notes=row["notes"], na_justification=row["na_justification"],
+            finding=row["finding"], private_notes=row["private_notes"], na_justification=row["na_justification"],
             responses=json.loads(row["responses"]), checklist=json.loads(row["checklist"]),
             respondent=row["respondent"], updated_at=dt.datetime.fromisoformat(row["updated_at"]),
             updated_by=row["updated_by"],
@@ -421,14 +422,17 @@ class SQLiteStore(Store):
                      if _jsonable(getattr(current, f)) != _jsonable(getattr(updated, f))]
             if not diffs:
                 return current
+            values = {"mission_id": mission_id, "indicator_id": indicator_id, "verdict": updated.verdict.value,
+                      "finding": updated.finding, "private_notes": updated.private_notes,
+                      "na_justification": updated.na_justification, "responses": _dump(updated.responses),
+                      "checklist": _dump(updated.checklist), "respondent": updated.respondent,
+                      "updated_at": stamp.isoformat(), "updated_by": self.actor}
+            keys = ("mission_id", "indicator_id")
             c.execute(
-                "INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(mission_id, indicator_id) DO UPDATE SET "
-                "verdict=excluded.verdict, notes=excluded.notes, na_justification=excluded.na_justification, "
-                "responses=excluded.responses, checklist=excluded.checklist, respondent=excluded.respondent, "
-                "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
-                (mission_id, indicator_id, updated.verdict.value, updated.notes, updated.na_justification,
-                 _dump(updated.responses), _dump(updated.checklist), updated.respondent,
-                 stamp.isoformat(), self.actor),
+                f"INSERT INTO answers ({','.join(values)}) VALUES ({','.join('?' * len(values))})"
+                " ON CONFLICT(mission_id, indicator_id) DO UPDATE SET "
+                + ", ".join(f"{k}=excluded.{k}" for k in values if k not in keys),
+                list(values.values()),
             )
             for field, before, after in diffs:
                 self._record(c, mission_id, "answer", indicator_id, indicator_id, field,
@@ -583,8 +587,8 @@ class SQLiteStore(Store):
     # times are ISO strings exactly as stored; JSON columns travel decoded.
 
     _ANSWER_COLS: ClassVar[tuple[str, ...]] = (
-        "mission_id", "indicator_id", "verdict", "notes", "na_justification", "responses", "checklist",
-        "respondent", "updated_at", "updated_by")
+        "mission_id", "indicator_id", "verdict", "finding", "private_notes", "na_justification", "responses",
+        "checklist", "respondent", "updated_at", "updated_by")
     _EVIDENCE_COLS: ClassVar[tuple[str, ...]] = (
         "id", "mission_id", "indicator_id", "label", "location", "represents_date", "owner", "created_at",
         "created_by", "removed")
@@ -736,7 +740,7 @@ class SQLiteStore(Store):
                                       (mid, a["indicator_id"])).fetchone()
                 if local is None:
                     c.execute(
-                        f"INSERT INTO answers ({','.join(self._ANSWER_COLS)}) VALUES ({','.join('?' * 10)})",
+                        f"INSERT INTO answers ({','.join(self._ANSWER_COLS)}) VALUES ({','.join('?' * len(self._ANSWER_COLS))})",
                         [_dump(values[k]) if k in ("responses", "checklist") else values[k]
                          for k in self._ANSWER_COLS])
                     report["answers_added"] += 1

@@ -191,7 +191,7 @@ def gap_rows(data: MissionData) -> tuple[GapRow, ...]:
             if p.status.number == s.number:
                 reason = p.reason
         rows.append(GapRow(s.number, s.indicator.title, s.criterion, s.verdict, projected, reason,
-                           s.indicator.expected_level, s.notes))
+                           s.indicator.expected_level, s.finding))
     return tuple(rows)
 
 

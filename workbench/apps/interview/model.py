@@ -50,8 +50,8 @@ class AnswerConflict(InterviewError):
         )
 
 
-FIELD_LABELS = {"verdict": "le verdict", "notes": "les notes", "na_justification": "la justification",
-                "respondent": "l'interlocuteur"}
+FIELD_LABELS = {"verdict": "le verdict", "finding": "le constat", "private_notes": "les notes privées",
+                "na_justification": "la justification", "respondent": "l'interlocuteur"}
 
 
 @dataclass(frozen=True)
@@ -316,8 +316,13 @@ class InterviewModel:
             )
         return self._save(entry, na_justification=text)
 
-    def set_notes(self, text: str, *, indicator_id: str | None = None) -> Answer:
-        return self._save(self.entry(indicator_id), notes=text)
+    def set_finding(self, text: str, *, indicator_id: str | None = None) -> Answer:
+        """The finding written for the client (« constat »), printed in the report."""
+        return self._save(self.entry(indicator_id), finding=text)
+
+    def set_private_notes(self, text: str, *, indicator_id: str | None = None) -> Answer:
+        """The consultant's own notes, kept out of every client output."""
+        return self._save(self.entry(indicator_id), private_notes=text)
 
     def set_respondent(self, who: str | None, *, indicator_id: str | None = None) -> Answer:
         who = (who or "").strip() or None

@@ -593,9 +593,14 @@ class InterviewApp:
             self.justification.layout.display = None if wants else "none"
 
         show_for(answer.verdict.value)
-        self.notes = W.Textarea(value=answer.notes, placeholder="Notes d'entretien…", continuous_update=True,
-                                layout=W.Layout(width="100%", height="120px"))
-        self.notes.add_class("wb-notes")
+        self.finding = W.Textarea(value=answer.finding, continuous_update=True,
+                                  placeholder="Constat rédigé pour le client (repris dans le rapport)…",
+                                  layout=W.Layout(width="100%", height="90px"))
+        self.finding.add_class("wb-finding")
+        self.private_notes = W.Textarea(value=answer.private_notes, continuous_update=True,
+                                        placeholder="Notes privées du consultant (jamais dans les livrables)…",
+                                        layout=W.Layout(width="100%", height="90px"))
+        self.private_notes.add_class("wb-private-notes")
         self.respondent = W.Combobox(
             value=answer.respondent or "", options=[r.label for r in Role], ensure_option=False,
             placeholder="Qui a répondu (rôle ou nom)", description="A répondu",
@@ -626,8 +631,10 @@ class InterviewApp:
                 show_for(previous["value"], need_justification=True)
 
         self.verdict.observe(on_verdict, names="value")
-        notes_saver = self._text_saver(lambda v: self.model.set_notes(v, indicator_id=ind_id))
-        self.notes.observe(lambda c: None if self._syncing else notes_saver(c["new"]), names="value")
+        finding_saver = self._text_saver(lambda v: self.model.set_finding(v, indicator_id=ind_id))
+        self.finding.observe(lambda c: None if self._syncing else finding_saver(c["new"]), names="value")
+        private_saver = self._text_saver(lambda v: self.model.set_private_notes(v, indicator_id=ind_id))
+        self.private_notes.observe(lambda c: None if self._syncing else private_saver(c["new"]), names="value")
         just_saver = self._text_saver(lambda v: self.model.set_na_justification(v, indicator_id=ind_id),
                                       inline=self.justification_msg)
         self.justification.observe(lambda c: None if self._syncing else just_saver(c["new"]), names="value")
@@ -638,7 +645,9 @@ class InterviewApp:
         box = W.VBox([
             W.HTML("<h4>Verdict</h4>"), self.verdict, self.verdict_msg, self.verdict_hint,
             self.justification, self.justification_msg, self.respondent,
-            W.HTML("<h4>Notes</h4>"), self.notes,
+            W.HTML("<h4>Constat <span class='wb-muted'>(visible par le client)</span></h4>"), self.finding,
+            W.HTML("<h4>Notes privées <span class='wb-muted'>(pour vous seul, jamais dans les livrables)"
+                   "</span></h4>"), self.private_notes,
         ], layout=_FULL)
         box.add_class("wb-verdict-box")
         return box
