@@ -70,6 +70,7 @@ COMMAND_MODULES = [
     "workbench.cli.dashboard_cmd",
     "workbench.cli.tasks_cmd",
     "workbench.cli.calendar_cmd",
+    "workbench.cli.space_cmd",
 ]
 
 

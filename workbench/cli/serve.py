@@ -11,13 +11,19 @@ from workbench.apps.interview.launch import HOST
 from workbench.core.errors import UsageError, WorkbenchError
 
 
-def check_port(port: int) -> None:
-    """A usable local port, or a French usage error."""
+def check_port(port: int, host: str = HOST) -> None:
+    """A usable port, or a French usage error.
+
+    The probe sets SO_REUSEADDR like the servers do (Tornado, Voilà): a port left in TIME_WAIT by a
+    server that just stopped or crashed is usable at once; one another program listens on is not.
+    """
     if not 1024 <= port <= 65535:
         raise UsageError(f"port invalide : {port} (entre 1024 et 65535).")
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind((HOST, port))
+            s.bind((host, port))
         except OSError:
             raise UsageError(f"le port {port} est déjà utilisé ; choisissez-en un autre avec --port.") from None
 
