@@ -29,6 +29,7 @@ from workbench.domain.client_space import (
     MAX_UPLOAD_BYTES,
     allowed_types_text,
 )
+from workbench.reports.content import chart_by_criterion
 from workbench.store.client_space import ClientChange
 
 TITLE = "Espace client Qualiopi"
@@ -232,7 +233,21 @@ def changes_section(view: SpaceView) -> str:
     return f'<section class="wb-changes-section"><h2>Vos contributions</h2>{body}</section>'
 
 
-def space_page(view: SpaceView, xsrf_field: str) -> str:
+def chart_key(data: DashboardData) -> tuple:
+    """What the readiness chart depends on (the same key gives the same chart)."""
+    return tuple((r.number, r.short_title, r.counts) for r in data.criteria)
+
+
+def render_chart(key: tuple) -> str:
+    """The readiness chart (inline SVG) for a :func:`chart_key`; '' when nothing was audited."""
+    if not any(counts.audited for _, _, counts in key):
+        return ""
+    return chart_by_criterion({n: c for n, _, c in key}, {n: t for n, t, _ in key})
+
+
+def space_page(view: SpaceView, xsrf_field: str, chart: str = "") -> str:
+    """The client's whole page; ``chart`` is the readiness chart rendered beforehand (it is slow,
+    so the server renders it once per distinct set of figures, off the request loop)."""
     data = view.data
     flash = ""
     if view.flash:
@@ -246,7 +261,9 @@ def space_page(view: SpaceView, xsrf_field: str) -> str:
             f"<div class='wb-dash-muted'>Votre démarche Qualiopi · données au {e(fr_date(data.today))}</div></header>")
     body = (
         f'{top}<main class="wb-main"><div class="wb-dash wb-dash-root">{flash}{head}'
-        f"{mission_section(data)}{readiness_section(data)}{projection_section(data)}"
+        f"{mission_section(data)}{readiness_section(data, chart=False)}"
+        + (f'<div class="wb-dash-chart">{chart}</div>' if chart else "")
+        + f"{projection_section(data)}"
         f"{plan_section(view, xsrf_field)}{tasks_section(view, xsrf_field)}{gaps_section(data)}"
         f"{evidence_section(view, xsrf_field)}{changes_section(view)}{calendar_section(data)}"
         "<footer class='wb-dash-muted'><p>Les constats et niveaux de conformité sont ceux établis par votre "

@@ -23,6 +23,7 @@ task done, comment, add an evidence item) is a handful of form posts. So:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import datetime as dt
 import ipaddress
@@ -42,7 +43,15 @@ import tornado.ioloop
 import tornado.web
 
 from workbench.apps.dashboard.data import dashboard_data
-from workbench.apps.space.pages import SpaceView, TaskRow, message_page, sign_in_page, space_page
+from workbench.apps.space.pages import (
+    SpaceView,
+    TaskRow,
+    chart_key,
+    message_page,
+    render_chart,
+    sign_in_page,
+    space_page,
+)
 from workbench.core.errors import NotFoundError, UsageError, WorkbenchError
 from workbench.core.files import write_atomically
 from workbench.core.settings import Settings
@@ -169,6 +178,34 @@ TaskProvider = Callable[[Workspace, str, dt.date], list[TaskRow] | None]
 TaskCompleter = Callable[[Workspace, str, str, dt.date], str]
 
 
+class ChartCache:
+    """Readiness charts by figures: drawn once (matplotlib takes a second or two, far more than the
+    rest of the page), in one worker thread so the server keeps answering meanwhile."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._charts: dict[tuple, str] = {}
+        self._pending: dict[tuple, asyncio.Future] = {}
+        self._size = size
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphique")
+
+    async def get(self, key: tuple) -> str:
+        if key in self._charts:
+            return self._charts[key]
+        if key not in self._pending:
+            self._pending[key] = asyncio.get_running_loop().run_in_executor(self._pool, render_chart, key)
+        try:
+            chart = await asyncio.shield(self._pending[key])
+        finally:
+            self._pending.pop(key, None)
+        if len(self._charts) >= self._size:
+            self._charts.pop(next(iter(self._charts)))
+        self._charts[key] = chart
+        return chart
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 class SpaceState:
     """What every handler shares: the workspace (store opened as « client »), sessions, throttle."""
 
@@ -181,6 +218,7 @@ class SpaceState:
         self.store = require_sqlite(self.workspace.store)
         self.sessions = Sessions(options.idle_timeout, options.max_session)
         self.throttle = Throttle()
+        self.charts = ChartCache()
         self.today = today
         self.tasks = tasks
         self.complete_task = complete_task
@@ -191,7 +229,17 @@ class SpaceState:
         return self.settings.workspace / "clients" / client_id
 
     def close(self) -> None:
+        self.charts.close()
         self.workspace.close()
+
+    async def warm_up(self) -> None:
+        """Draw the charts of the clients who have a valid code before they sign in."""
+        from workbench.store.client_space import list_access
+
+        today = self.today()
+        for client in sorted({g.client_id for g in list_access(self.store) if g.refusal(today) is None}):
+            with contextlib.suppress(WorkbenchError):
+                await self.charts.get(chart_key(dashboard_data(self.workspace, client, None, today=today)))
 
 
 def host_allowed(host_header: str, allowed_names: frozenset[str]) -> bool:
@@ -327,7 +375,7 @@ class SignOutHandler(BaseHandler):
 
 
 class HomeHandler(BaseHandler):
-    def get(self) -> None:
+    async def get(self) -> None:
         session = self.session()
         if session is None:
             if self.get_cookie(SESSION_COOKIE):
@@ -347,7 +395,8 @@ class HomeHandler(BaseHandler):
         view = SpaceView(data, indicators, list_changes(state.store, session.client_id), tasks,
                          session.flash, session.flash_error)
         session.flash, session.flash_error = "", False
-        self.finish(space_page(view, self.xsrf_form_html()))
+        chart = await state.charts.get(chart_key(data))
+        self.finish(space_page(view, self.xsrf_form_html(), chart))
 
 
 class _WriteHandler(BaseHandler):
@@ -506,7 +555,9 @@ def serve(state: SpaceState, *, on_ready: Callable[[], None] | None = None) -> N
         purge.start()
         if on_ready is not None:
             on_ready()
+        warm = asyncio.ensure_future(state.warm_up())
         await stop.wait()
+        warm.cancel()
         purge.stop()
         server.stop()
         with contextlib.suppress(asyncio.TimeoutError):
