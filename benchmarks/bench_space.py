@@ -128,6 +128,31 @@ async def reload_all(pages) -> list[float]:
     return list(await asyncio.gather(*(one(p) for p in pages)))
 
 
+def http_rounds(port: int, codes: dict[str, str]) -> dict:
+    """Server-side figures without a browser: N clients each signed in, then N GET / at once."""
+    import concurrent.futures
+
+    from tests.space_support import Browser
+
+    clients = list(codes)
+    browsers = {c: Browser(port) for c in clients}
+    for c in clients:
+        assert browsers[c].sign_in(codes[c]).status == 303
+
+    def get(c: str) -> float:
+        start = time.perf_counter()
+        r = browsers[c].get("/")
+        assert r.status == 200
+        return time.perf_counter() - start
+
+    out = {}
+    for n in (1, 5, 10):
+        with concurrent.futures.ThreadPoolExecutor(n) as pool:
+            times = list(pool.map(get, clients[:n]))
+        out[f"n{n}"] = {"median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3)}
+    return out
+
+
 async def bench_space(ws_dir: Path, codes: dict[str, str], names: dict[str, str]) -> dict:
     from playwright.async_api import async_playwright
 
@@ -139,8 +164,9 @@ async def bench_space(ws_dir: Path, codes: dict[str, str], names: dict[str, str]
     try:
         assert "Espace client" in proc.stdout.readline()
         url = f"http://127.0.0.1:{port}/"
-        await asyncio.sleep(1)
+        await asyncio.sleep(8)  # the charts of clients with a code are drawn at start
         out["server_rss_idle_mb"] = round(proc_mem_mb(proc.pid)[0], 1)
+        out["http_only"] = await asyncio.to_thread(http_rounds, port, codes)
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
                                                args=["--headless=new", "--no-sandbox", "--disable-gpu",
