@@ -186,3 +186,26 @@ def test_demo_prints_a_working_code_per_client_and_the_serve_command(workspace_d
         assert set(codes) == clients
         for client, code in codes.items():
             assert check_code(ws.store, code, dt.date.today()).client_id == client
+
+
+def test_interview_app_shows_client_changes_escaped_and_reviews_them(seeded_mission):
+    from workbench.apps.interview import build_app
+
+    ws_dir, mission = seeded_mission
+    with Workspace.open(ws_dir, actor="client") as client_ws:
+        action = client_ws.store.add_action(Action(mission_id=mission.id, indicator_id=client_ws.applicability(
+            mission.id)[0].indicator.id, title="Afficher le règlement"))
+        done = mark_action_done(client_ws.store, mission.client_id, action.id)
+        add_comment(client_ws.store, mission.client_id, mission.id, "<b>gras</b> ?")
+    with Workspace.open(ws_dir, actor="consultant-test") as ws:
+        app = build_app(ws, mission.client_id, mission.id)
+        panel = app.client_changes
+        assert panel.widget in app.widget.children
+        assert "2 modification(s)" in panel.widget.get_title(0)
+        html_rows = " ".join(w.children[0].value if hasattr(w, "children") else w.value for w in panel.rows.children)
+        assert "&lt;b&gt;gras&lt;/b&gt;" in html_rows and "<b>gras</b>" not in html_rows
+        first = panel.rows.children[0]
+        first.children[1].children[2].click()  # « Renvoyer » the action marked done
+        assert "1 modification(s)" in panel.widget.get_title(0)
+        assert ws.store.list_actions(mission.id)[0].status.value == "a_faire"
+        assert changes_to_review(ws.store, mission.client_id)[1] >= done.id  # seen

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.apps.interview.launch import HOST, NOTEBOOK, voila_command, voila_env
+from workbench.apps.interview.launch import NOTEBOOK, voila_env
 from workbench.cli.common import open_workspace, settings_from
-from workbench.cli.serve import check_port, supervise
+from workbench.cli.serve import check_port, serve_with_token
 from workbench.domain.profile import validate_client_id
 
 
@@ -28,9 +28,15 @@ def cmd_interview(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         mission = ws.resolve_mission(client, args.mission)
     check_port(args.port)
-    print(f"Entretien de {client}, mission {mission.id} : http://{HOST}:{args.port}/")
-    print("Chaque réponse est enregistrée immédiatement. Ctrl+C pour arrêter.")
-    cmd = voila_command(NOTEBOOK, port=args.port, open_browser=not args.no_browser)
-    code = supervise(cmd, voila_env(settings.workspace, client, mission.id))
+
+    def announce(url: str) -> None:
+        print(f"Entretien de {client}, mission {mission.id} :")
+        print(f"  {url}")
+        print("Adresse protégée par un jeton renouvelé à chaque lancement ; chaque réponse est enregistrée "
+              "immédiatement. Ctrl+C pour arrêter.", flush=True)
+
+    env = voila_env(settings.workspace, client, mission.id)
+    env.pop("WORKBENCH_DEBUG", None)
+    code = serve_with_token(NOTEBOOK, args.port, env, open_browser=not args.no_browser, announce=announce)
     print("Entretien fermé ; toutes les réponses sont dans l'espace de travail.")
     return code

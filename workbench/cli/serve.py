@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
+import webbrowser
 from collections.abc import Callable
+from pathlib import Path
 
+from workbench.apps.dashboard.launch import (
+    dashboard_command,
+    dashboard_url,
+    new_token,
+    private_config,
+    wait_listening,
+)
 from workbench.apps.interview.launch import HOST
 from workbench.core.errors import UsageError, WorkbenchError
 
@@ -56,3 +66,25 @@ def supervise(cmd: list[str], env: dict[str, str], *, when_started: Callable[[su
                 proc.kill()
                 proc.wait()
     return 0 if code in (0, -2, -15, 130) else code
+
+
+def serve_with_token(notebook: Path, port: int, env: dict[str, str], *, open_browser: bool,
+                     announce: Callable[[str], None]) -> int:
+    """Serve a Voilà app behind a fresh random token (read from a private config file, deleted once
+    the server has started), Host header checked, kernels capped and culled (packaged config).
+
+    ``announce(url)`` prints the address with its token once the server listens.
+    """
+    token = new_token()
+    url = dashboard_url(port, token)
+    with private_config(token) as config_dir:
+
+        def started(proc: subprocess.Popen) -> None:
+            if not wait_listening(port, proc):
+                raise WorkbenchError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
+            shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
+            announce(url)
+            if open_browser:
+                webbrowser.open(url)
+
+        return supervise(dashboard_command(port, config_dir, notebook), env, when_started=started)
