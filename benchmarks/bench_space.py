@@ -132,7 +132,7 @@ def http_rounds(port: int, codes: dict[str, str]) -> dict:
     """Server-side figures without a browser: N clients each signed in, then N GET / at once."""
     import concurrent.futures
 
-    from tests.space_support import Browser
+    from tests.support import Browser
 
     clients = list(codes)
     browsers = {c: Browser(port) for c in clients}
@@ -198,7 +198,7 @@ async def bench_voila(ws_dir: Path, name: str) -> dict:
     """One per-client Voilà preview (``workbench dashboard``), for comparison."""
     from playwright.async_api import async_playwright
 
-    from tests.voila_support import serve_dashboard
+    from tests.support import serve_dashboard
 
     with tempfile.TemporaryDirectory() as logs, serve_dashboard(ws_dir, "forma-sud-conseil",
                                                                 log_dir=Path(logs)) as server:

@@ -24,8 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import REPO
-from tests.voila_support import descendants, free_port, stop
+from tests.support import REPO, descendants, free_port, stop
 from workbench.apps.interview.launch import VOILA_CONFIG_DIR
 from workbench.cli.serve import check_port
 

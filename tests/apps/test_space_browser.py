@@ -12,8 +12,7 @@ import sqlite3
 
 import pytest
 
-from tests.cli_support import run_cli
-from tests.space_support import serve_space
+from tests.support import run_cli, serve_space
 from workbench.services.analysis import update_plan
 from workbench.services.demo import build_demo
 from workbench.store.client_space import create_access, revoke_access

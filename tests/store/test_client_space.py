@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.apps.space.server import Sessions, host_allowed
 from workbench.core.errors import NotFoundError, UsageError
 from workbench.core.vocab import Verdict

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import run_cli
-from tests.space_support import Browser, serve_space
+from tests.support import Browser, run_cli, serve_space
 from workbench.core.vocab import ActionStatus
 from workbench.domain.client_space import MAX_UPLOAD_BYTES
 from workbench.services.analysis import update_plan
