@@ -79,7 +79,7 @@ def main() -> int:
             t0 = time.perf_counter()
             app.verdict.value = target  # always a real change: one write per run
             t1 = time.perf_counter()
-            app.notes.value = f"Note d'entretien n° {i}"
+            app.finding.value = f"Constat n° {i}"
             t2 = time.perf_counter()
             (app.next_button if i % 2 == 0 else app.prev_button).click()
             t3 = time.perf_counter()
@@ -88,7 +88,7 @@ def main() -> int:
                 notes.append(t2 - t1)
                 navs.append(t3 - t2)
         assert "Enregistré" in app.status.value
-        db_rows = sum(1 for h in ws.store.history(mission.id) if h.field in ("verdict", "notes"))
+        db_rows = sum(1 for h in ws.store.history(mission.id) if h.field in ("verdict", "finding"))
         assert db_rows == 2 * (args.warmup + args.runs), db_rows  # every timed change hit SQLite
         ws.close()
 
@@ -108,7 +108,7 @@ def main() -> int:
           f"{'  OK' if cold <= TARGET_BUILD else '  AU-DELÀ DE LA CIBLE'}")
     print(line("Construction de l'application (à chaud)", builds, TARGET_BUILD))
     print(line("Enregistrement d'un verdict (clic)", verdicts, TARGET_SAVE))
-    print(line("Enregistrement d'une note", notes, TARGET_SAVE))
+    print(line("Enregistrement d'un constat", notes, TARGET_SAVE))
     print(line("Passage à l'indicateur suivant", navs))
     return 0
 
