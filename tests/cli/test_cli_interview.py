@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -53,13 +54,15 @@ def test_serves_the_mission_and_stops_cleanly(seeded_mission, tmp_path):
                                  "--port", str(port), "--no-browser"], stdout=out, stderr=subprocess.STDOUT,
                                 env=env, cwd=REPO, start_new_session=True)
     try:
-        deadline, page, headers = time.monotonic() + 90, None, None
+        deadline, page, headers, url = time.monotonic() + 90, None, None, None
         while page is None and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120) as resp:
-                    page, headers = resp.read().decode("utf-8"), resp.headers
-            except OSError:
+            found = re.search(rf"http://127\.0\.0\.1:{port}/\?token=[\w-]{{20,}}", log.read_text())
+            url = found.group(0) if found else None
+            if url is None:
                 time.sleep(0.3)
+                continue
+            with urllib.request.urlopen(url, timeout=120) as resp:
+                page, headers = resp.read().decode("utf-8"), resp.headers
         assert page is not None, log.read_text()
         assert "default-src 'self'" in headers["Content-Security-Policy"]
         assert "build_app(" not in page  # sources stripped

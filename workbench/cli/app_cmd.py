@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.apps.interview.launch import HOST, NOTEBOOK, voila_command, voila_env
+from workbench.apps.interview.launch import NOTEBOOK, voila_env
 from workbench.cli.common import open_workspace, settings_from
-from workbench.cli.serve import check_port, supervise
+from workbench.cli.serve import check_port, serve_with_token
 from workbench.core.dates import fr_date
 from workbench.core.vocab import of_name
 from workbench.domain.profile import validate_client_id
@@ -32,11 +32,16 @@ def cmd_interview(args: argparse.Namespace) -> int:
         profile = ws.store.get_client(client)
     check_port(args.port)
     log = settings.workspace / ".workbench" / "logs" / f"entretien-{client}.log"
-    print(f"Entretien {of_name(profile.name)} — {mission.type.label.lower()}, audit du {fr_date(mission.audit_date)}")
-    print(f"Ouvrez : http://{HOST}:{args.port}/")
-    print("Chaque réponse est enregistrée immédiatement. Ctrl+C pour arrêter.")
-    print(f"Journal technique du serveur : {log}")
-    cmd = voila_command(NOTEBOOK, port=args.port, open_browser=not args.no_browser)
-    code = supervise(cmd, voila_env(settings.workspace, client, mission.id), log=log)
+
+    def announce(url: str) -> None:
+        print(f"Entretien {of_name(profile.name)} — {mission.type.label.lower()}, audit du {fr_date(mission.audit_date)}")
+        print(f"Ouvrez : {url}")
+        print("Adresse protégée par un jeton renouvelé à chaque lancement ; chaque réponse est enregistrée "
+              "immédiatement. Ctrl+C pour arrêter.")
+        print(f"Journal technique du serveur : {log}", flush=True)
+
+    env = voila_env(settings.workspace, client, mission.id)
+    env.pop("WORKBENCH_DEBUG", None)
+    code = serve_with_token(NOTEBOOK, args.port, env, open_browser=not args.no_browser, announce=announce, log=log)
     print("Entretien fermé ; toutes les réponses sont dans l'espace de travail.")
     return code

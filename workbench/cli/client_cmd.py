@@ -78,6 +78,10 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     tp.add_argument("--json", action="store_true", help="sortie JSON")
     tp.set_defaults(func=cmd_templates)
 
+    from workbench.cli.space_cmd import register_client
+
+    register_client(csub, parent)  # access, changes, review: the client space
+
 
 
 UPDATE_FLAGS = (

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
-import webbrowser
 
 from workbench.apps.dashboard.data import open_readonly
-from workbench.apps.dashboard.launch import (
-    DEFAULT_PORT,
-    dashboard_command,
-    dashboard_env,
-    dashboard_url,
-    new_token,
-    private_config,
-    wait_listening,
-)
+from workbench.apps.dashboard.launch import DEFAULT_PORT, NOTEBOOK, dashboard_env
 from workbench.cli.common import settings_from
-from workbench.cli.serve import check_port, supervise
-from workbench.core.errors import WorkbenchError
+from workbench.cli.serve import check_port, serve_with_token
 from workbench.domain.profile import validate_client_id
 
 
@@ -48,23 +36,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     with open_readonly(settings) as ws:  # checks the client and the mission without writing anything
         mission = ws.resolve_mission(client, args.mission)
     check_port(args.port)
-    token = new_token()
-    url = dashboard_url(args.port, token)
     shown = f"mission {mission.id}" if args.mission else f"mission la plus récente (actuellement {mission.id})"
-    with private_config(token) as config_dir:
 
-        def started(proc: subprocess.Popen) -> None:
-            if not wait_listening(args.port, proc):
-                raise WorkbenchError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
-            shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
-            print(f"Tableau de bord de {client} ({shown}), en lecture seule :")
-            print(f"  {url}")
-            print("Adresse personnelle, valable jusqu'à l'arrêt : ne la transmettez qu'à ce client. "
-                  "Ctrl+C pour arrêter.")
-            if not args.no_browser:
-                webbrowser.open(url)
+    def announce(url: str) -> None:
+        print(f"Tableau de bord de {client} ({shown}), en lecture seule :")
+        print(f"  {url}")
+        print("Adresse personnelle, valable jusqu'à l'arrêt : ne la transmettez qu'à ce client. "
+              "Ctrl+C pour arrêter.", flush=True)
 
-        code = supervise(dashboard_command(args.port, config_dir),
-                         dashboard_env(settings.workspace, client, args.mission), when_started=started)
+    code = serve_with_token(NOTEBOOK, args.port, dashboard_env(settings.workspace, client, args.mission),
+                            open_browser=not args.no_browser, announce=announce)
     print("Tableau de bord arrêté.")
     return code

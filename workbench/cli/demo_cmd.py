@@ -8,7 +8,7 @@ import time
 from workbench.cli.common import print_table
 from workbench.core.errors import UsageError
 from workbench.core.settings import resolve_workspace
-from workbench.services.demo import build_demo
+from workbench.services.demo import build_demo, demo_access_codes
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -44,9 +44,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             rows.append([client.id, client.name, client.template or "—",
                          ", ".join(f"{m.id} ({m.referential_id}, audit {m.audit_date:%d/%m/%Y})" for m in mine)])
         print_table(["Client", "Raison sociale", "Modèle", "Missions"], rows, max_width=70)
+        codes = demo_access_codes(ws)
         if args.no_reports:
             print(f"\n{len(rows)} clients créés (rapports non générés).")
-            _next_steps(path)
+            _next_steps(path, codes)
             return 0
         from workbench.reports.pipeline import generate_report
 
@@ -57,18 +58,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(f"  {mission.id:<28} {fmt:<5} {out.relative_to(ws.path)}")
         print(f"\nDémonstration prête en {time.perf_counter() - started:.0f} s : "
               f"{len(rows)} clients, rapports dans {ws.settings.reports_dir}.")
-        _next_steps(path)
+        _next_steps(path, codes)
     finally:
         ws.close()
     return 0
 
 
-def _next_steps(path) -> None:
+def _next_steps(path, codes: dict[str, str]) -> None:
     ws_opt = "" if path == resolve_workspace(None) else f" --workspace {path}"
+    print("\nEspace client : un code d'accès personnel par client (affiché une seule fois) :")
+    print_table(["Client", "Code d'accès"], sorted(codes.items()))
+    print(f"  workbench{ws_opt} serve   # puis ouvrez http://127.0.0.1:8870/ et saisissez un code")
     print("\nPour continuer :")
     print(f"  workbench{ws_opt} client show forma-sud-conseil   # profil, cycle, durées d'audit")
     print(f"  workbench{ws_opt} interview forma-sud-conseil   # grille d'entretien (Voilà)")
-    print(f"  workbench{ws_opt} dashboard forma-sud-conseil   # tableau de bord du client (Voilà)")
+    print(f"  workbench{ws_opt} dashboard forma-sud-conseil   # aperçu local du tableau de bord (Voilà)")
+    print(f"  workbench{ws_opt} client changes forma-sud-conseil   # ce que le client a fait depuis son espace")
     print(f"  workbench{ws_opt} referentiel diff rnq-2019-v9 rnq-2026")
     print(f"  workbench{ws_opt} alerts   # « À traiter » : retards, preuves à actualiser, échéances")
     print(f"  workbench{ws_opt} tasks list cfa-batiment-avenir   # tâches qualité récurrentes")

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
+from workbench.apps.dashboard.launch import (
+    dashboard_command,
+    dashboard_url,
+    new_token,
+    private_config,
+    wait_listening,
+)
 from workbench.apps.interview.launch import HOST
 from workbench.core.errors import UsageError, WorkbenchError
 
 
-def check_port(port: int) -> None:
-    """A usable local port, or a French usage error."""
+def check_port(port: int, host: str = HOST) -> None:
+    """A usable port, or a French usage error.
+
+    The probe sets SO_REUSEADDR like the servers do (Tornado, Voilà): a port left in TIME_WAIT by a
+    server that just stopped or crashed is usable at once; one another program listens on is not.
+    """
     if not 1024 <= port <= 65535:
         raise UsageError(f"port invalide : {port} (entre 1024 et 65535).")
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind((HOST, port))
+            s.bind((host, port))
         except OSError:
             raise UsageError(f"le port {port} est déjà utilisé ; choisissez-en un autre avec --port.") from None
 
@@ -61,3 +76,25 @@ def supervise(cmd: list[str], env: dict[str, str], *, when_started: Callable[[su
         if out is not None:
             out.close()
     return 0 if code in (0, -2, -15, 130) else code
+
+
+def serve_with_token(notebook: Path, port: int, env: dict[str, str], *, open_browser: bool,
+                     announce: Callable[[str], None], log: Path | None = None) -> int:
+    """Serve a Voilà app behind a fresh random token (read from a private config file, deleted once
+    the server has started), Host header checked, kernels capped and culled (packaged config).
+
+    ``announce(url)`` prints the address with its token once the server listens.
+    """
+    token = new_token()
+    url = dashboard_url(port, token)
+    with private_config(token) as config_dir:
+
+        def started(proc: subprocess.Popen) -> None:
+            if not wait_listening(port, proc):
+                raise WorkbenchError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
+            shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
+            announce(url)
+            if open_browser:
+                webbrowser.open(url)
+
+        return supervise(dashboard_command(port, config_dir, notebook), env, when_started=started, log=log)

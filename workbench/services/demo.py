@@ -259,6 +259,14 @@ def build_demo(ws_path: Path) -> Workspace:
     return ws
 
 
+def demo_access_codes(ws: Workspace) -> dict[str, str]:
+    """A fresh personal access code for each demo client (the client space, ``workbench serve``)."""
+    from workbench.store.client_space import create_access, require_sqlite
+
+    store = require_sqlite(ws.store)
+    return {client.id: create_access(store, client.id)[0] for client in CLIENTS}
+
+
 def _build_client(ws: Workspace, client: DemoClient, rng: random.Random) -> None:
     template = load_template(client.template)
     address = Address(street=client.street, postal_code=client.postal_code, city=client.city)

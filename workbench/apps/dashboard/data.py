@@ -131,6 +131,8 @@ class ActionRow:
     status: ActionStatus
     due_date: dt.date | None
     overdue: bool
+    id: int | None = None
+    """The stored action's id (what the client space's buttons refer to)."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ def action_rows(actions: tuple[Action, ...] | list[Action], numbers: dict[str, i
     """Actions by priority, then due date; open actions past their due date are flagged."""
     open_statuses = (ActionStatus.A_FAIRE, ActionStatus.EN_COURS)
     rows = [ActionRow(numbers.get(a.indicator_id), a.title, a.detail, a.priority, a.owner, a.status, a.due_date,
-                      a.status in open_statuses and a.due_date is not None and a.due_date < today)
+                      a.status in open_statuses and a.due_date is not None and a.due_date < today, a.id)
             for a in actions]
     rows.sort(key=lambda r: (r.priority, r.due_date or dt.date.max, r.indicator or 0, r.title))
     return tuple(rows)

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from workbench.apps.interview.client_changes import attach as attach_client_changes
 from workbench.apps.interview.model import Entry, InterviewError, InterviewModel, Progress
 from workbench.apps.interview.view import InterviewApp, error_widget
 from workbench.core.errors import WorkbenchError
@@ -41,6 +42,8 @@ def build_app(workspace: str | os.PathLike[str] | Workspace | None, client: str,
     no tracebacks) still tells the consultant what is wrong.
     """
     try:
-        return InterviewApp(open_model(workspace, client, mission))
+        app = InterviewApp(open_model(workspace, client, mission))
+        attach_client_changes(app)  # what the client did from their space, to accept or send back
+        return app
     except WorkbenchError as exc:
         return error_widget(exc.message)
