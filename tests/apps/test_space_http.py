@@ -27,6 +27,7 @@ from workbench.store.client_space import create_access, revoke_access
 A = "forma-sud-conseil"
 B = "cfa-batiment-avenir"
 PDF = b"%PDF-1.4\n% test\n"
+PRIVATE = "NOTE-PRIVEE-DU-CONSULTANT"
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,9 @@ def space(tmp_path_factory):
     ws = build_demo(ws_dir)
     try:
         plans = {c: update_plan(ws, c)[0] for c in (A, B)}
+        latest = ws.store.list_missions(A)[-1].id
+        for ind in list(ws.store.list_answers(latest))[:5]:  # the consultant's private notes, never shown
+            ws.store.save_answer(latest, ind, private_notes=f"{PRIVATE} {ind}")
         codes = {c: create_access(ws.store, c)[0] for c in (A, B, "bilan-horizon")}
         revoke_access(ws.store, "bilan-horizon")
         profiles = {p.id: p for p in ws.store.list_clients()}
@@ -58,6 +62,7 @@ def signed_in(space, client: str) -> Browser:
 
 def assert_only(space, page: str, client: str) -> None:
     assert space["profiles"][client].name in page and space["missions"][client][-1] in page
+    assert PRIVATE not in page
     for other, profile in space["profiles"].items():
         if other != client:
             for m in [profile.name, profile.siret, other]:
