@@ -27,6 +27,7 @@ from workbench.store.client_space import create_access, revoke_access
 A = "forma-sud-conseil"
 B = "cfa-batiment-avenir"
 PDF = b"%PDF-1.4\n% test\n"
+PRIVATE = "NOTE-PRIVEE-DU-CONSULTANT"
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,9 @@ def space(tmp_path_factory):
     ws = build_demo(ws_dir)
     try:
         plans = {c: update_plan(ws, c)[0] for c in (A, B)}
+        latest = ws.store.list_missions(A)[-1].id
+        for ind in list(ws.store.list_answers(latest))[:5]:  # the consultant's private notes, never shown
+            ws.store.save_answer(latest, ind, private_notes=f"{PRIVATE} {ind}")
         codes = {c: create_access(ws.store, c)[0] for c in (A, B, "bilan-horizon")}
         revoke_access(ws.store, "bilan-horizon")
         profiles = {p.id: p for p in ws.store.list_clients()}
@@ -58,6 +62,7 @@ def signed_in(space, client: str) -> Browser:
 
 def assert_only(space, page: str, client: str) -> None:
     assert space["profiles"][client].name in page and space["missions"][client][-1] in page
+    assert PRIVATE not in page
     for other, profile in space["profiles"].items():
         if other != client:
             for m in [profile.name, profile.siret, other]:
@@ -295,3 +300,34 @@ def test_the_store_file_is_never_served_and_unchanged_by_reads(space):
         r = b.get(path)
         assert r.status == 404 and b"SQLite" not in r.body
     assert Path(db).exists()
+
+
+def test_client_marks_a_recurring_task_done_for_itself_only(space):
+    a = signed_in(space, A)
+    page = a.get("/").text
+    found = re.search(r'action="/taches/([^"/]+)/fait"', page)
+    assert found, "the demo client has a stored plan of recurring tasks"
+    task = found.group(1)
+    db = f"file:{space['dir'] / 'workbench.db'}?mode=ro"
+
+    def completions(client: str) -> list[tuple]:
+        con = sqlite3.connect(db, uri=True)
+        try:
+            return con.execute("SELECT id, done_by, source FROM task_completions WHERE client_id=? AND task_id=?",
+                               (client, task)).fetchall()
+        finally:
+            con.close()
+
+    before_a, before_b = completions(A), completions(B)
+    assert a.post(f"/taches/{task}/fait", {}).status == 303
+    assert "tâche est marquée comme faite" in html.unescape(a.get("/").text)
+    after_a = completions(A)
+    assert len(after_a) == len(before_a) + 1 and after_a[-1][1:] == ("client", "espace-client")
+    assert completions(B) == before_b
+    assert a.post("/taches/pas-une-tache/fait", {}).status == 404
+
+    listed = run_cli("client", "changes", A, "--json", workspace=space["dir"]).json()
+    change = next(c for c in listed if c["type"] == "tache_faite" and c["cible"] == task)
+    r = run_cli("client", "review", A, str(change["id"]), "--send-back", workspace=space["dir"])
+    assert r.code == 0, r.err
+    assert completions(A) == before_a

@@ -131,7 +131,8 @@ def test_client_changes_never_touch_verdicts_and_send_back_undoes(seeded_mission
     ws_dir, mission = seeded_mission
     with Workspace.open(ws_dir, actor="consultant-test") as ws:
         ind = ws.applicability(mission.id)[0].indicator.id
-        ws.store.save_answer(mission.id, ind, verdict=Verdict.NC_MAJEURE, notes="constat du consultant")
+        ws.store.save_answer(mission.id, ind, verdict=Verdict.NC_MAJEURE, finding="constat du consultant",
+                             private_notes="note privée")
         action = ws.store.add_action(Action(mission_id=mission.id, indicator_id=ind, title="Rédiger la procédure"))
     with Workspace.open(ws_dir, actor="client") as client_ws:
         done = mark_action_done(client_ws.store, mission.client_id, action.id)
@@ -143,7 +144,8 @@ def test_client_changes_never_touch_verdicts_and_send_back_undoes(seeded_mission
         add_comment(client_ws.store, mission.client_id, mission.id, "Fait en réunion")
     with Workspace.open(ws_dir, actor="consultant-test") as ws:
         answer = ws.store.get_answer(mission.id, ind)
-        assert answer.verdict == Verdict.NC_MAJEURE and answer.notes == "constat du consultant"
+        assert answer.verdict == Verdict.NC_MAJEURE and answer.finding == "constat du consultant"
+        assert answer.private_notes == "note privée"
         pending, seen = changes_to_review(ws.store, mission.client_id)
         assert seen == 0 and [c.created_by for c in pending] == ["client"] * 3
         mark_seen(ws.store, mission.client_id)

@@ -42,7 +42,6 @@ def cmd_interview(args: argparse.Namespace) -> int:
 
     env = voila_env(settings.workspace, client, mission.id)
     env.pop("WORKBENCH_DEBUG", None)
-    code = serve_with_token(NOTEBOOK, args.port, env, open_browser=not args.no_browser, announce=announce,
-                            log=log)
+    code = serve_with_token(NOTEBOOK, args.port, env, open_browser=not args.no_browser, announce=announce, log=log)
     print("Entretien fermé ; toutes les réponses sont dans l'espace de travail.")
     return code

@@ -228,10 +228,23 @@ def add_client_evidence(store: SQLiteStore, client_id: str, mission_id: str, ind
     return get_change(store, client_id, change_id)
 
 
-def record_task_done(store: SQLiteStore, c: sqlite3.Connection, client_id: str, mission_id: str,
-                     task_key: str, title: str) -> int:
-    """Inside the caller's transaction (which updates the task itself): the client's change."""
-    return _insert_change(store, c, client_id, mission_id, ChangeKind.TASK_DONE, target=task_key, text=title)
+def mark_task_done(store: SQLiteStore, client_id: str, mission_id: str, task_id: str,
+                   today: dt.date) -> ClientChange:
+    """The client says a recurring task of theirs was done today: a completion in their task plan
+    (by « client », source « espace-client »), and the change to review. A task of another client,
+    or one not in the stored plan, is unknown."""
+    from workbench.domain.tasks import Completion
+    from workbench.store.tasks import get_task, record_completion
+
+    task = get_task(store, client_id, task_id)
+    completion = record_completion(store, Completion(client_id=client_id, task_id=task_id, done_on=today,
+                                                     done_by=store.actor, mission_id=mission_id,
+                                                     source="espace-client"))
+    with store.transaction() as c:
+        _client_mission(c, client_id, mission_id)
+        change_id = _insert_change(store, c, client_id, mission_id, ChangeKind.TASK_DONE, target=task_id,
+                                   text=task.title, after=completion.id)
+    return get_change(store, client_id, change_id)
 
 
 def get_change(store: SQLiteStore, client_id: str, change_id: int) -> ClientChange:
@@ -282,7 +295,8 @@ def review_change(store: SQLiteStore, client_id: str, change_id: int, decision: 
     """The consultant accepts a change or sends it back (with a note for the client).
 
     Sending back undoes what the client changed when nobody changed it since: an action marked
-    done returns to its earlier status; an evidence item is withdrawn (its file is kept).
+    done returns to its earlier status; a task completion is withdrawn; an evidence item is
+    withdrawn (its file is kept).
     """
     if decision == Review.PENDING:
         raise UsageError("décision attendue : accepter ou renvoyer.")
@@ -307,6 +321,15 @@ def _undo(store: SQLiteStore, c: sqlite3.Connection, change: ClientChange) -> No
         row = c.execute("SELECT * FROM actions WHERE id=?", (int(change.target),)).fetchone()
         if row is not None and row["status"] == ActionStatus.FAIT.value and row["updated_by"] == change.created_by:
             _set_action_status(store, c, row, ActionStatus(change.before))
+    elif change.kind == ChangeKind.TASK_DONE and change.after is not None:
+        row = c.execute("SELECT * FROM task_completions WHERE id=? AND client_id=?",
+                        (int(change.after), change.client_id)).fetchone()
+        if row is not None:
+            c.execute("DELETE FROM task_completions WHERE id=?", (row["id"],))
+            c.execute("INSERT INTO task_history (client_id, task_id, field, before, after, actor, at)"
+                      " VALUES (?,?,?,?,?,?,?)", (row["client_id"], row["task_id"], "done",
+                                                  json.dumps({"done_on": row["done_on"], "done_by": row["done_by"]}),
+                                                  None, store.actor, now().isoformat()))
     elif change.kind == ChangeKind.EVIDENCE:
         row = c.execute("SELECT * FROM evidence WHERE id=? AND removed=0", (int(change.target),)).fetchone()
         if row is not None:

@@ -105,8 +105,9 @@ class TaskRow:
     key: str
     title: str
     due: dt.date | None
-    done: bool
     overdue: bool
+    can_mark: bool
+    """False for a task of a plan your consultant has not set up yet (shown, not markable)."""
 
 
 @dataclass(frozen=True)
@@ -184,10 +185,13 @@ def tasks_section(view: SpaceView, xsrf_field: str) -> str:
             due = e(fr_date(t.due))
             if t.overdue:
                 due = f"<span class='wb-overdue'>{due} (en retard)</span>"
-            control = "Faite" if t.done else _button_form(f"/taches/{t.key}/fait", xsrf_field, "Marquer comme faite")
+            control = (_button_form(f"/taches/{t.key}/fait", xsrf_field, "Marquer comme faite") if t.can_mark
+                       else "<span class='wb-dash-muted'>plan à établir avec votre consultant</span>")
             rows.append(f"<tr class='wb-task'><td>{e(t.title)}</td><td>{due}</td><td>{control}</td></tr>")
-        body = ("<table class='wb-tasks'><thead><tr><th>Tâche</th><th>Échéance</th><th></th></tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>")
+        body = ("<table class='wb-tasks'><thead><tr><th>Tâche</th><th>Prochaine échéance</th><th></th></tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>"
+                "<p class='wb-dash-muted'>Une tâche marquée faite compte pour aujourd'hui ; votre consultant la "
+                "valide ou vous la renvoie.</p>")
     return f'<section class="wb-tasks-section"><h2>Vos tâches qualité récurrentes</h2>{body}</section>'
 
 

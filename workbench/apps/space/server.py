@@ -63,6 +63,7 @@ from workbench.domain.client_space import (
     check_upload,
     clean_text,
 )
+from workbench.domain.tasks import TaskStatus
 from workbench.services.workspace import Workspace
 from workbench.store.client_space import (
     AccessGrant,
@@ -73,8 +74,10 @@ from workbench.store.client_space import (
     grant_status,
     list_changes,
     mark_action_done,
+    mark_task_done,
     require_sqlite,
 )
+from workbench.store.tasks import list_tasks
 
 log = logging.getLogger("workbench.space")
 
@@ -174,10 +177,6 @@ class Sessions:
         return len(self._by_id)
 
 
-TaskProvider = Callable[[Workspace, str, dt.date], list[TaskRow] | None]
-TaskCompleter = Callable[[Workspace, str, str, dt.date], str]
-
-
 class ChartCache:
     """Readiness charts by figures: drawn once (matplotlib takes a second or two, far more than the
     rest of the page), in one worker thread so the server keeps answering meanwhile."""
@@ -210,8 +209,7 @@ class SpaceState:
     """What every handler shares: the workspace (store opened as « client »), sessions, throttle."""
 
     def __init__(self, settings: Settings, options: SpaceOptions, *,
-                 today: Callable[[], dt.date] = dt.date.today,
-                 tasks: TaskProvider | None = None, complete_task: TaskCompleter | None = None) -> None:
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
         self.settings = settings
         self.options = options
         self.workspace = Workspace(settings, actor=CLIENT_ACTOR)
@@ -220,8 +218,6 @@ class SpaceState:
         self.throttle = Throttle()
         self.charts = ChartCache()
         self.today = today
-        self.tasks = tasks
-        self.complete_task = complete_task
         names = {*LOOPBACK_NAMES, *(h.lower() for h in options.public_hosts)}
         self.allowed_names = frozenset(names)
 
@@ -391,7 +387,7 @@ class HomeHandler(BaseHandler):
             return
         indicators = [(a.indicator.id, f"{a.number}. {a.indicator.title}")
                       for a in state.workspace.applicability(data.mission.id) if a.applicable]
-        tasks = state.tasks(state.workspace, session.client_id, today) if state.tasks else None
+        tasks = task_rows(state.store, data)
         view = SpaceView(data, indicators, list_changes(state.store, session.client_id), tasks,
                          session.flash, session.flash_error)
         session.flash, session.flash_error = "", False
@@ -424,14 +420,21 @@ class ActionDoneHandler(_WriteHandler):
                  lambda: mark_action_done(self.state.store, session.client_id, int(action_id)))
 
 
+def task_rows(store, data) -> list[TaskRow] | None:  # noqa: ANN001 - SQLiteStore, DashboardData
+    """The client's recurring tasks; only those of the stored plan can be marked done."""
+    if data.lifecycle is None:
+        return None
+    stored = {t.id for t in list_tasks(store, data.client_id)}
+    return [TaskRow(v.id, v.task.title, v.next_due, v.status == TaskStatus.OVERDUE, v.id in stored)
+            for v in data.lifecycle.tasks if not v.task.retired]
+
+
 class TaskDoneHandler(_WriteHandler):
-    def post(self, task_key: str) -> None:
+    def post(self, task_id: str) -> None:
         session = self.require_session()
-        if self.state.complete_task is None:
-            raise tornado.web.HTTPError(404)
         self.run(session, "La tâche est marquée comme faite ; votre consultant en est informé.",
-                 lambda: self.state.complete_task(self.state.workspace, session.client_id, task_key,
-                                                  self.state.today()))
+                 lambda: mark_task_done(self.state.store, session.client_id, self.current_mission(session),
+                                        task_id, self.state.today()))
 
 
 class CommentHandler(_WriteHandler):
