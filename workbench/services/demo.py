@@ -21,6 +21,7 @@ from workbench.domain.records import Evidence
 from workbench.domain.templates import load_template, profile_from_template
 from workbench.referential.applicability import evaluate
 from workbench.services.demo_tasks import build_task_plans
+from workbench.services.demo_sessions import build_demo_review
 from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
 from workbench.store.tasks import task_actors
@@ -256,6 +257,7 @@ def build_demo(ws_path: Path) -> Workspace:
     for client in CLIENTS:
         _build_client(ws, client, rng)
     build_task_plans(ws)
+    build_demo_review(ws)
     return ws
 
 

@@ -1,0 +1,99 @@
+"""The review feeds the gap analysis (risk flags, suggested verdicts never set), the report's
+« Revue des dossiers » section and the portfolio summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.session_support import seed_sample
+from workbench.core.vocab import Verdict
+from workbench.domain.checklist import ReviewStatus
+from workbench.domain.gaps import RiskKind
+from workbench.reports.content import load_report_context, render_section
+from workbench.services.analysis import load_mission
+from workbench.services.sessions import mission_review, save_item_reviews, session_review_summary
+from workbench.services.workspace import Workspace
+
+
+@pytest.fixture
+def reviewed(seeded_mission):
+    """Four sampled files, every item checked; the cold evaluation missing in three of them."""
+    ws_dir, mission = seeded_mission
+    with Workspace.open(ws_dir) as ws:
+        ref = ws.library.get(mission.referential_id)
+        ind30 = next(i for i in ref.indicators if i.number == 30)
+        ws.store.save_answer(mission.id, ind30.id, verdict="conforme")
+        sample = seed_sample(ws, mission.client_id, mission.id)
+        review = mission_review(ws, mission.client_id, mission.id)
+        lacking = set(sample.references[:3])
+        changes = []
+        for f in review.results.files:
+            for line in f.lines:
+                missing = line.item.id == "satisfaction-froid" and f.session.reference in lacking
+                changes.append((f.session.reference, line.item.id, {
+                    "status": ReviewStatus.MISSING if missing else ReviewStatus.PRESENT,
+                    "note": "Questionnaire jamais envoyé" if missing else ""}))
+        _, after = save_item_reviews(ws, mission.client_id, mission.id, changes)
+        assert after.results.finished and after.completed_on is not None
+    return ws_dir, mission, sample
+
+
+def test_findings_feed_the_gap_analysis_but_never_set_a_verdict(reviewed):
+    ws_dir, mission, _ = reviewed
+    with Workspace.open(ws_dir) as ws:
+        data = load_mission(ws, mission.client_id, mission.id)
+        flags = [r for r in data.analysis.risks if r.kind == RiskKind.SESSION_FILES]
+        assert [f.status.number for f in flags] == [30]
+        assert "3 dossiers sur 4 sans « évaluation à froid »" in flags[0].message
+        assert "Verdict suggéré : NC majeure (verdict actuel : Conforme)" in flags[0].message
+        # the consultant's verdict is untouched
+        assert data.answers[next(i.id for i in data.referential.indicators if i.number == 30)].verdict == Verdict.CONFORME
+
+
+def test_report_section(reviewed):
+    ws_dir, mission, sample = reviewed
+    ctx = load_report_context(ws_dir, mission.client_id, mission.id)
+    html = render_section(ctx, "dossiers")
+    assert "<h2>Revue des dossiers</h2>" in html
+    assert f"graine {sample.seed}" in html and "heuristique du projet" in html
+    for ref in sample.references:
+        assert ref in html
+    assert "3 dossiers sur 4 sans « évaluation à froid »" in html
+    assert "Questionnaire jamais envoyé" in html
+    assert "jamais appliqué automatiquement" in html
+    assert "revue terminée le" in html
+    assert "Revue des dossiers" in render_section(ctx, "synthese")  # the risk table
+    assert len(ctx.provenance["session_review_hash"]) == 64
+
+
+def test_report_section_is_empty_without_a_sample(seeded_mission):
+    ws_dir, mission = seeded_mission
+    ctx = load_report_context(ws_dir, mission.client_id, mission.id)
+    assert render_section(ctx, "dossiers").strip() == ""
+
+
+def test_user_text_is_escaped_in_the_report(reviewed):
+    ws_dir, mission, sample = reviewed
+    with Workspace.open(ws_dir) as ws:
+        save_item_reviews(ws, mission.client_id, mission.id,
+                          [(sample.references[0], "satisfaction-froid", {"note": "<script>alert(1)</script>"})])
+    html = render_section(load_report_context(ws_dir, mission.client_id, mission.id), "dossiers")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_portfolio_summary(reviewed):
+    ws_dir, mission, sample = reviewed
+    summary = session_review_summary(ws_dir, mission.client_id)
+    assert summary["mission_id"] == mission.id and summary["sessions"] == 12
+    assert summary["sample_size"] == sample.size == 4
+    assert (summary["reviewed"], summary["complete"], summary["incomplete"]) == (4, 1, 3)
+    assert summary["finished"] and summary["last_review"]
+    assert summary["top_missing"][0]["message"] == "3 dossiers sur 4 sans « évaluation à froid »"
+    assert summary["findings"] == [{"indicator": 30, "message": summary["findings"][0]["message"],
+                                    "suggested": "nc_majeure", "current": "conforme"}]
+
+
+def test_portfolio_summary_of_a_client_without_sessions(seeded_mission):
+    ws_dir, mission = seeded_mission
+    summary = session_review_summary(ws_dir, mission.client_id)
+    assert summary["mission_id"] is None and summary["sessions"] == 0 and summary["last_review"] is None
