@@ -97,6 +97,13 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                    help="appliquer le fichier même sur une valeur modifiée dans l'application depuis l'export")
     m.set_defaults(func=cmd_import_checklist)
 
+    a = ss.add_parser("app", parents=[parent], help="ouvrir la revue des dossiers dans le navigateur (Voilà, adresse à jeton)")
+    a.add_argument("client", metavar="CLIENT")
+    a.add_argument("--mission", metavar="ID", default=None)
+    a.add_argument("--port", type=int, default=8868, metavar="N", help="port local (défaut : 8868)")
+    a.add_argument("--no-browser", action="store_true", help="ne pas ouvrir le navigateur automatiquement")
+    a.set_defaults(func=cmd_app)
+
 
 def cmd_template(args: argparse.Namespace) -> int:
     from workbench.reports.session_excel import write_template
@@ -276,3 +283,48 @@ def cmd_import_checklist(args: argparse.Namespace) -> int:
     print("\n".join(report.lines()))
     return 0
 
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the review like the dashboard (one client, loopback, token), with a writable store."""
+    import shutil
+    import subprocess
+    import webbrowser
+
+    from workbench.apps.dashboard.launch import (
+        dashboard_env,
+        dashboard_url,
+        new_token,
+        private_config,
+        wait_listening,
+    )
+    from workbench.apps.sessions.launch import review_command
+    from workbench.cli.common import settings_from
+    from workbench.cli.serve import check_port, supervise
+    from workbench.core.errors import WorkbenchError
+    from workbench.services.sessions import mission_review
+
+    client = validate_client_id(args.client)
+    settings = settings_from(args)
+    with open_workspace(args) as ws:  # checks the client, the mission and the sample before serving
+        review = mission_review(ws, client, args.mission)
+    if review.sample is None:
+        raise UsageError(f"Aucun échantillon pour la mission {review.mission.id} : workbench sessions sample {client}")
+    check_port(args.port)
+    token = new_token()
+    url = dashboard_url(args.port, token)
+    with private_config(token) as config_dir:
+
+        def started(proc: subprocess.Popen) -> None:
+            if not wait_listening(args.port, proc):
+                raise WorkbenchError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
+            shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
+            print(f"Revue des dossiers de {client}, mission {review.mission.id} :")
+            print(f"  {url}")
+            print("Chaque modification est enregistrée aussitôt. Ctrl+C pour arrêter.")
+            if not args.no_browser:
+                webbrowser.open(url)
+
+        code = supervise(review_command(args.port, config_dir),
+                         dashboard_env(settings.workspace, client, review.mission.id), when_started=started)
+    print("Revue des dossiers fermée ; tout est enregistré dans l'espace de travail.")
+    return code
