@@ -97,3 +97,25 @@ def test_portfolio_summary_of_a_client_without_sessions(seeded_mission):
     ws_dir, mission = seeded_mission
     summary = session_review_summary(ws_dir, mission.client_id)
     assert summary["mission_id"] is None and summary["sessions"] == 0 and summary["last_review"] is None
+
+
+def test_demo_has_a_reviewed_sample_with_incomplete_files(tmp_path):
+    from workbench.services.demo import build_demo
+    from workbench.services.demo_sessions import CLIENT
+    from workbench.services.sessions import repository
+
+    ws = build_demo(tmp_path / "demo")
+    try:
+        sessions = repository(ws).list(CLIENT)
+        assert len(sessions) >= 24 and {s.category.value for s in sessions} == {"AF", "BC"}
+        assert any(s.certifying for s in sessions) and any(s.subcontracted for s in sessions)
+        assert any(s.distance for s in sessions)
+        review = mission_review(ws, CLIENT)
+        res = review.results
+        assert review.sample is not None and res.finished and review.sample.uncovered == {}
+        assert 0 < res.complete < len(res.files)  # some files incomplete, not all
+        assert res.findings
+        summary = session_review_summary(ws, CLIENT)
+        assert summary["finished"] and summary["incomplete"] == len(res.files) - res.complete
+    finally:
+        ws.close()
