@@ -237,7 +237,7 @@ def mission_review(ws: Workspace, client_id: str, mission_id: str | None = None,
         return review
     data, review.drawn_at, review.drawn_by = stored
     review.sample = Sample.from_dict(data)
-    known = {s.reference: s for s in repo.list(client_id)}
+    known = repo.get_many(client_id, review.sample.references)
     review.sessions = [known[r] for r in review.sample.references if r in known]
     missing = [r for r in review.sample.references if r not in known]
     review.reviews = repo.list_reviews(mission.id)
@@ -336,7 +336,7 @@ def session_review_summary(workspace: Workspace | str | Path | None, client_id: 
         repo = repository(ws)
         missions = ws.store.list_missions(client_id)
         with_sample = [m for m in missions if repo.get_sample(m.id) is not None]
-        out: dict[str, Any] = {"client_id": client_id, "sessions": len(repo.list(client_id)), "mission_id": None,
+        out: dict[str, Any] = {"client_id": client_id, "sessions": repo.count(client_id), "mission_id": None,
                                "drawn_at": None, "sample_size": 0, "reviewed": 0, "complete": 0, "incomplete": 0,
                                "finished": False, "last_review": None, "top_missing": [], "findings": []}
         if not with_sample:

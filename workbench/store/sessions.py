@@ -108,6 +108,26 @@ class SessionRepository:
             raise StoreError(f"Session stockée illisible : « {row['reference']} » du client « {client_id} » "
                              f"({exc}).") from None
 
+    def get_many(self, client_id: str, references: Sequence[str]) -> dict[str, Session]:
+        """The sessions of these references that exist, by reference (reads only those rows)."""
+        if not references or not self.ready():
+            return {}
+        found: dict[str, Session] = {}
+        refs = list(dict.fromkeys(references))
+        for start in range(0, len(refs), 500):
+            chunk = refs[start:start + 500]
+            rows = self.store.connection.execute(
+                f"SELECT reference, data FROM sessions WHERE client_id=? AND reference IN ({','.join('?' * len(chunk))})",
+                (client_id, *chunk)).fetchall()
+            found.update({r["reference"]: self._session(client_id, r) for r in rows})
+        return found
+
+    def count(self, client_id: str) -> int:
+        if not self.ready():
+            return 0
+        return int(self.store.connection.execute("SELECT COUNT(*) FROM sessions WHERE client_id=?",
+                                                 (client_id,)).fetchone()[0])
+
     def get(self, client_id: str, reference: str) -> Session:
         row = self.store.connection.execute(
             "SELECT reference, data FROM sessions WHERE client_id=? AND reference=?",
