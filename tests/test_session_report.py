@@ -119,3 +119,21 @@ def test_demo_has_a_reviewed_sample_with_incomplete_files(tmp_path):
         assert summary["finished"] and summary["incomplete"] == len(res.files) - res.complete
     finally:
         ws.close()
+
+
+def test_rebuilding_the_demo_keeps_sessions_imported_by_someone(tmp_path):
+    import pytest as _pytest
+
+    from tests.session_support import sessions_for
+    from workbench.core.errors import WorkbenchError
+    from workbench.services.demo import build_demo
+    from workbench.services.demo_sessions import CLIENT
+    from workbench.services.sessions import repository
+
+    build_demo(tmp_path / "demo").close()
+    with Workspace.open(tmp_path / "demo", actor="paul") as ws:
+        repository(ws).upsert(CLIENT, sessions_for(CLIENT, 2))
+    with _pytest.raises(WorkbenchError, match="modifications faites par : paul"):
+        build_demo(tmp_path / "demo")
+    with Workspace.open(tmp_path / "demo") as ws:
+        assert repository(ws).count(CLIENT) >= 36

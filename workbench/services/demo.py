@@ -25,6 +25,7 @@ from workbench.services.demo_sessions import build_demo_review
 from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
 from workbench.store.tasks import task_actors
+from workbench.store.sessions import SessionRepository
 
 DEMO_ACTOR = "sophie.durand"
 DEMO_MARKER = "demo"
@@ -197,7 +198,8 @@ def _check_workspace(ws_path: Path) -> None:
         is_demo = store.get_meta(DEMO_MARKER) == "1"
         demo_ids = {c.id for c in CLIENTS}
         foreign = sorted(c.id for c in store.list_clients() if not is_demo or c.id not in demo_ids)
-        actors = sorted((set(store.history_actors()) | set(task_actors(store))) - {DEMO_ACTOR}) if is_demo else []
+        everyone = set(store.history_actors()) | set(task_actors(store)) | set(SessionRepository(store).actors())
+        actors = sorted(everyone - {DEMO_ACTOR}) if is_demo else []
     finally:
         store.close()
     if foreign or actors:

@@ -122,6 +122,13 @@ class SessionRepository:
             found.update({r["reference"]: self._session(client_id, r) for r in rows})
         return found
 
+    def actors(self) -> list[str]:
+        """Everyone who imported or changed a session (client-level history of this feature)."""
+        if not self.ready():
+            return []
+        return [r["actor"] for r in self.store.connection.execute(
+            "SELECT DISTINCT actor FROM session_history ORDER BY actor")]
+
     def count(self, client_id: str) -> int:
         if not self.ready():
             return 0
