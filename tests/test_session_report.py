@@ -137,3 +137,30 @@ def test_rebuilding_the_demo_keeps_sessions_imported_by_someone(tmp_path):
         build_demo(tmp_path / "demo")
     with Workspace.open(tmp_path / "demo") as ws:
         assert repository(ws).count(CLIENT) >= 36
+
+
+def test_private_notes_never_reach_a_client_output(reviewed, tmp_path):
+    import json
+
+    from openpyxl import load_workbook
+
+    from tests.cli_support import run_cli
+    from workbench.reports.session_excel import export_checklist
+
+    ws_dir, mission, sample = reviewed
+    marker = "PRIVE-7f3a-ne-pas-montrer"
+    ref = sample.references[0]
+    res = run_cli("sessions", "review", mission.client_id, ref, "satisfaction-froid", "--private-note", marker,
+                  "--note", "Relance prévue", workspace=ws_dir)
+    assert res.code == 0, res.err
+    with Workspace.open(ws_dir) as ws:
+        stored = [r for r in mission_review(ws, mission.client_id, mission.id).reviews if r.private_note]
+        assert [(r.reference, r.item_id, r.private_note) for r in stored] == [(ref, "satisfaction-froid", marker)]
+        export_checklist(tmp_path / "auto-revue.xlsx", mission_review(ws, mission.client_id, mission.id), "CFA")
+    ctx = load_report_context(ws_dir, mission.client_id, mission.id)
+    outputs = [render_section(ctx, name) for name in ("dossiers", "synthese", "ecarts")]
+    assert "Relance prévue" in outputs[0]  # the client-visible remark is there…
+    outputs.append(json.dumps(session_review_summary(ws_dir, mission.client_id), ensure_ascii=False))
+    wb = load_workbook(tmp_path / "auto-revue.xlsx")
+    outputs += [str(c.value) for sheet in wb.worksheets for row in sheet.iter_rows() for c in row]
+    assert not any(marker in text for text in outputs)  # …the private note nowhere

@@ -73,6 +73,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                    help="présent, manquant, sans objet ou non vérifié")
     r.add_argument("--note", default=None, help="remarque")
     r.add_argument("--evidence", default=None, metavar="PREUVE", help="preuve vue (document, lieu, date)")
+    r.add_argument("--private-note", default=None, metavar="NOTE",
+                   help="note privée du consultant (jamais dans le rapport ni la grille du client)")
     r.add_argument("--mission", metavar="ID", default=None)
     r.set_defaults(func=cmd_review)
 
@@ -206,8 +208,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         fields["note"] = args.note.strip()
     if args.evidence is not None:
         fields["evidence"] = args.evidence.strip()
+    if args.private_note is not None:
+        fields["private_note"] = args.private_note.strip()
     if not fields:
-        raise UsageError("Indiquez au moins --status, --note ou --evidence.")
+        raise UsageError("Indiquez au moins --status, --note, --evidence ou --private-note.")
     with open_workspace(args) as ws:
         mission = ws.resolve_mission(client, args.mission)
         saved, after = save_item_reviews(ws, client, mission.id, [(args.reference, args.item, fields)])

@@ -34,7 +34,11 @@ SUGGESTION_RULE = (
 
 
 class ItemReview(BaseModel):
-    """The reviewer's finding for one checklist item of one session file, in one mission."""
+    """The reviewer's finding for one checklist item of one session file, in one mission.
+
+    Two voices: ``note`` and ``evidence`` are shown to the client (report, self-review file);
+    ``private_note`` is the consultant's alone and never leaves the workbench.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -44,10 +48,11 @@ class ItemReview(BaseModel):
     status: ReviewStatus = ReviewStatus.UNCHECKED
     note: str = ""
     evidence: str = Field(default="", description="What was seen (document, place, date).")
+    private_note: str = Field(default="", description="The consultant's own note: never in a client output.")
     updated_at: dt.datetime | None = None
     updated_by: str | None = None
 
-    FIELDS: ClassVar[tuple[str, ...]] = ("status", "note", "evidence")
+    FIELDS: ClassVar[tuple[str, ...]] = ("status", "note", "evidence", "private_note")
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,7 @@ class SessionRepository:
     def _review(row: Any) -> ItemReview:
         return ItemReview(mission_id=row["mission_id"], reference=row["reference"], item_id=row["item_id"],
                           status=ReviewStatus(row["status"]), note=row["note"], evidence=row["evidence"],
+                          private_note=row["private_note"],
                           updated_at=dt.datetime.fromisoformat(row["updated_at"]), updated_by=row["updated_by"])
 
     def list_reviews(self, mission_id: str, reference: str | None = None) -> list[ItemReview]:
@@ -226,11 +227,12 @@ class SessionRepository:
                     saved.append(current)
                     continue
                 c.execute(
-                    "INSERT INTO session_reviews VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(mission_id, reference, item_id)"
+                    "INSERT INTO session_reviews (mission_id, reference, item_id, status, note, evidence, updated_at,"
+                    " updated_by, private_note) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(mission_id, reference, item_id)"
                     " DO UPDATE SET status=excluded.status, note=excluded.note, evidence=excluded.evidence,"
-                    " updated_at=excluded.updated_at, updated_by=excluded.updated_by",
+                    " private_note=excluded.private_note, updated_at=excluded.updated_at, updated_by=excluded.updated_by",
                     (mission_id, reference, item_id, updated.status.value, updated.note, updated.evidence,
-                     stamp.isoformat(), self.store.actor))
+                     stamp.isoformat(), self.store.actor, updated.private_note))
                 for f, before, after in diffs:
                     self.store.record(c, mission_id, REVIEW_ENTITY, f"{reference}/{item_id}", None, f,
                                       before if row else None, after)

@@ -61,13 +61,18 @@ class ReviewModel:
         """Save one item of the open file (status, note and/or evidence)."""
         if "status" in fields:
             fields["status"] = ReviewStatus(fields["status"])
-        for key in ("note", "evidence"):
+        for key in ("note", "evidence", "private_note"):
             if key in fields:
                 fields[key] = (fields[key] or "").strip()
         with self._lock:
             _, self.review = save_item_reviews(self.workspace, self.client_id, self.mission.id,
                                                [(self._current, item_id, fields)])
             self.last_saved_at = dt.datetime.now()
+
+    def private_note(self, item_id: str) -> str:
+        """The consultant's private note on an item of the open file (shown only in this app)."""
+        ref = self._current
+        return next((r.private_note for r in self.review.reviews if r.reference == ref and r.item_id == item_id), "")
 
     def progress(self) -> tuple[int, int, int]:
         """(files fully checked, complete files, files in the sample)."""

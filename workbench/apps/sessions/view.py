@@ -131,8 +131,12 @@ class ReviewApp:
         evidence = W.Text(value=line.evidence, placeholder="Preuve vue (document, lieu, date)", continuous_update=False,
                           layout=W.Layout(width="48%"))
         evidence.add_class(f"wb-evidence-{item.id}")
-        note = W.Text(value=line.note, placeholder="Note", continuous_update=False, layout=W.Layout(width="48%"))
+        note = W.Text(value=line.note, placeholder="Remarque (visible du client)", continuous_update=False,
+                      layout=W.Layout(width="48%"))
         note.add_class(f"wb-note-{item.id}")
+        private = W.Text(value=self.model.private_note(item.id), placeholder="Note privée (consultant seulement)",
+                         continuous_update=False, layout=W.Layout(width="97%"))
+        private.add_class(f"wb-private-{item.id}")
         previous = {"value": line.status.value}
 
         def on_status(change: dict) -> None:
@@ -146,7 +150,8 @@ class ReviewApp:
         status.observe(on_status, names="value")
         evidence.observe(lambda c: self._run(lambda: self.model.save(item.id, evidence=c["new"])), names="value")
         note.observe(lambda c: self._run(lambda: self.model.save(item.id, note=c["new"])), names="value")
-        box = W.VBox([label, status, W.HBox([evidence, note])])
+        private.observe(lambda c: self._run(lambda: self.model.save(item.id, private_note=c["new"])), names="value")
+        box = W.VBox([label, status, W.HBox([evidence, note]), private])
         box.add_class("wb-item")
         return box
 

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS session_reviews (
     status TEXT NOT NULL,
     note TEXT NOT NULL,
     evidence TEXT NOT NULL,
+    private_note TEXT NOT NULL DEFAULT '',
     updated_at TEXT NOT NULL,
     updated_by TEXT NOT NULL,
     PRIMARY KEY (mission_id, reference, item_id)
