@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.session_support import seed_sample
+from tests.support import seed_sample
 from workbench.core.vocab import Verdict
 from workbench.domain.checklist import ReviewStatus
 from workbench.domain.gaps import RiskKind
@@ -99,13 +99,11 @@ def test_portfolio_summary_of_a_client_without_sessions(seeded_mission):
     assert summary["mission_id"] is None and summary["sessions"] == 0 and summary["last_review"] is None
 
 
-def test_demo_has_a_reviewed_sample_with_incomplete_files(tmp_path):
-    from workbench.services.demo import build_demo
+def test_demo_has_a_reviewed_sample_with_incomplete_files(demo):
     from workbench.services.demo_sessions import CLIENT
     from workbench.services.sessions import repository
 
-    ws = build_demo(tmp_path / "demo")
-    try:
+    with Workspace.open(demo) as ws:
         sessions = repository(ws).list(CLIENT)
         assert len(sessions) >= 24 and {s.category.value for s in sessions} == {"AF", "BC"}
         assert any(s.certifying for s in sessions) and any(s.subcontracted for s in sessions)
@@ -117,25 +115,20 @@ def test_demo_has_a_reviewed_sample_with_incomplete_files(tmp_path):
         assert res.findings
         summary = session_review_summary(ws, CLIENT)
         assert summary["finished"] and summary["incomplete"] == len(res.files) - res.complete
-    finally:
-        ws.close()
 
 
-def test_rebuilding_the_demo_keeps_sessions_imported_by_someone(tmp_path):
-    import pytest as _pytest
-
-    from tests.session_support import sessions_for
+def test_rebuilding_the_demo_keeps_sessions_imported_by_someone(demo):
+    from tests.support import sessions_for
     from workbench.core.errors import WorkbenchError
     from workbench.services.demo import build_demo
     from workbench.services.demo_sessions import CLIENT
     from workbench.services.sessions import repository
 
-    build_demo(tmp_path / "demo").close()
-    with Workspace.open(tmp_path / "demo", actor="paul") as ws:
+    with Workspace.open(demo, actor="paul") as ws:
         repository(ws).upsert(CLIENT, sessions_for(CLIENT, 2))
-    with _pytest.raises(WorkbenchError, match="modifications faites par : paul"):
-        build_demo(tmp_path / "demo")
-    with Workspace.open(tmp_path / "demo") as ws:
+    with pytest.raises(WorkbenchError, match="modifications faites par : paul"):
+        build_demo(demo)
+    with Workspace.open(demo) as ws:
         assert repository(ws).count(CLIENT) >= 36
 
 
@@ -144,7 +137,7 @@ def test_private_notes_never_reach_a_client_output(reviewed, tmp_path):
 
     from openpyxl import load_workbook
 
-    from tests.cli_support import run_cli
+    from tests.support import run_cli
     from workbench.reports.session_excel import export_checklist
 
     ws_dir, mission, sample = reviewed

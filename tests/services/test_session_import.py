@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from tests.cli_support import run_cli
-from tests.voila_support import make_profile
+from tests.support import make_profile, run_cli
 from workbench.core.errors import UsageError
 from workbench.domain.sessions import Funding, Modality
 from workbench.services.sessions import import_sessions, load_mapping, repository
@@ -175,7 +174,7 @@ def test_cli_import_exit_codes_and_messages(seeded_mission, tmp_path):
 
 
 def test_cli_sample_is_reproducible_recorded_and_refuses_a_bad_period(seeded_mission, tmp_path):
-    from tests.session_support import sessions_for
+    from tests.support import sessions_for
     from workbench.services.workspace import Workspace
 
     ws_dir, mission = seeded_mission

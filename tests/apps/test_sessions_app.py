@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.session_support import seed_sample
+from tests.support import seed_sample
 from workbench.apps.sessions import ReviewApp, build_app
 from workbench.domain.checklist import ReviewStatus
 from workbench.services.sessions import repository

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from tests.cli_support import run_cli
-from tests.session_support import seed_sample
+from tests.support import run_cli, seed_sample
 from workbench.core.errors import UsageError
 from workbench.domain.checklist import ReviewStatus
 from workbench.domain.sessions import COLUMNS

@@ -1,17 +1,12 @@
-"""End to end: the session-file review served by Voilà (token, locked down, as ``workbench sessions
-app`` serves it), one file reviewed through the page in Debian's Chromium, read back from the store."""
+"""End to end: the session-file review served by Voilà like the dashboard (token, locked down, the
+command line of ``workbench sessions app``), one file reviewed through the page in Debian's Chromium,
+read back from the store."""
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.session_support import seed_sample
-from tests.voila_support import DashboardServer, free_port, stop, wait_http
+from tests.support import seed_sample, serve_dashboard
 from workbench.apps.sessions.launch import review_command
 from workbench.domain.checklist import ReviewStatus
 from workbench.services.sessions import repository
@@ -21,32 +16,12 @@ pytestmark = pytest.mark.browser
 LOAD_TIMEOUT_MS = 120_000
 
 
-@contextlib.contextmanager
-def serve_review(workspace: Path, client: str, mission: str, log_dir: Path) -> Iterator[DashboardServer]:
-    from workbench.apps.dashboard.launch import dashboard_env, new_token, private_config
-
-    port = free_port()
-    token = new_token()
-    log_path = log_dir / f"voila-review-{port}.log"
-    with private_config(token) as config_dir:
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(review_command(port, config_dir), env=dashboard_env(workspace, client, mission),
-                                       stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
-        server = DashboardServer(process, port, log_path, token=token)
-        try:
-            wait_http(server.url, process, 60, log_path)
-            yield server
-        finally:
-            server.leftovers = stop(process)
-
-
 def test_review_one_file_through_the_page(browser, seeded_mission, tmp_path):
     ws_dir, mission = seeded_mission
     with Workspace.open(ws_dir) as ws:
         sample = seed_sample(ws, mission.client_id, mission.id)
     target = sample.references[1]
-    with serve_review(ws_dir, mission.client_id, mission.id, tmp_path) as server:
+    with serve_dashboard(ws_dir, mission.client_id, mission.id, log_dir=tmp_path, command=review_command) as server:
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
         try:
             page = context.new_page()
@@ -89,4 +64,4 @@ def test_review_one_file_through_the_page(browser, seeded_mission, tmp_path):
             assert "Traceback" not in page.content()
         finally:
             context.close()
-    assert server.leftovers == []
+    assert server.leftovers == [] and not server.forced
