@@ -157,3 +157,44 @@ def test_private_notes_never_reach_a_client_output(reviewed, tmp_path):
     wb = load_workbook(tmp_path / "auto-revue.xlsx")
     outputs += [str(c.value) for sheet in wb.worksheets for row in sheet.iter_rows() for c in row]
     assert not any(marker in text for text in outputs)  # …the private note nowhere
+
+
+def test_a_finished_review_closes_the_periodic_task_of_the_plan(seeded_mission):
+    import datetime as dt
+
+    from tests.support import seed_sample
+    from workbench.domain.tasks import REVIEW_TASK_ID
+    from workbench.services.lifecycle import plan_tasks
+    from workbench.store import tasks
+
+    ws_dir, mission = seeded_mission
+    today = dt.date(2026, 11, 20)
+    with Workspace.open(ws_dir, actor="consultante") as ws:
+        plan_tasks(ws, mission.client_id, today)
+        assert REVIEW_TASK_ID in {t.id for t in tasks.list_tasks(ws.store, mission.client_id)}
+        seed_sample(ws, mission.client_id, mission.id)
+        review = mission_review(ws, mission.client_id, mission.id)
+        changes = [(f.session.reference, ln.item.id, {"status": ReviewStatus.PRESENT})
+                   for f in review.results.files for ln in f.lines]
+        save_item_reviews(ws, mission.client_id, mission.id, changes[:-1], today=today)
+        assert tasks.list_completions(ws.store, mission.client_id, REVIEW_TASK_ID) == []  # not finished yet
+        save_item_reviews(ws, mission.client_id, mission.id, changes[-1:], today=today)
+        done = tasks.list_completions(ws.store, mission.client_id, REVIEW_TASK_ID)
+        assert [(c.done_on, c.mission_id, c.done_by, c.source) for c in done] == [
+            (today, mission.id, "consultante", "revue-dossiers")]
+        # changing a finished review again does not record a second completion
+        save_item_reviews(ws, mission.client_id, mission.id,
+                          [(changes[0][0], changes[0][1], {"status": ReviewStatus.MISSING})], today=today)
+        assert len(tasks.list_completions(ws.store, mission.client_id, REVIEW_TASK_ID)) == 1
+
+
+def test_demo_review_is_recorded_in_the_task_plan(demo):
+    import datetime as dt
+
+    from workbench.domain.tasks import REVIEW_TASK_ID
+    from workbench.services.demo_sessions import CLIENT
+    from workbench.store import tasks
+
+    with Workspace.open(demo) as ws:
+        done = tasks.list_completions(ws.store, CLIENT, REVIEW_TASK_ID)
+        assert dt.date(2026, 11, 20) in {c.done_on for c in done if c.source == "revue-dossiers"}

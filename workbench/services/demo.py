@@ -20,12 +20,12 @@ from workbench.domain.profile import Address, Certification, Contact, Site
 from workbench.domain.records import Evidence
 from workbench.domain.templates import load_template, profile_from_template
 from workbench.referential.applicability import evaluate
-from workbench.services.demo_tasks import build_task_plans
 from workbench.services.demo_sessions import build_demo_review
+from workbench.services.demo_tasks import build_task_plans
 from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
-from workbench.store.tasks import task_actors
 from workbench.store.sessions import SessionRepository
+from workbench.store.tasks import task_actors
 
 DEMO_ACTOR = "sophie.durand"
 DEMO_MARKER = "demo"

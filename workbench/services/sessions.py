@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workbench.core.errors import UsageError
+from workbench.core.errors import NotFoundError, UsageError
 from workbench.core.validation import read_yaml
 from workbench.core.vocab import NCGrading, Verdict
 from workbench.domain.checklist import Checklist, ReviewStatus, load_checklist
@@ -28,13 +28,13 @@ from workbench.domain.records import Mission
 from workbench.domain.sampling import Period, Sample, draw_sample
 from workbench.domain.session_review import ItemReview, ReviewResults, review_results
 from workbench.domain.sessions import ColumnMapping, ParsedTable, Session, parse_table
+from workbench.domain.tasks import REVIEW_TASK_ID, Completion
 from workbench.referential.library import Referential
 from workbench.services.workspace import Workspace
+from workbench.store import tasks as task_store
 from workbench.store.sessions import SessionRepository, UpsertOutcome
 
 COMPLETED_STATE = "sessions.review_completed"
-TASK_ID = "revue-dossiers"
-"""Id of the recurring « revue des dossiers » task in the client's plan (lifecycle feature)."""
 
 
 def repository(ws: Workspace) -> SessionRepository:
@@ -286,27 +286,22 @@ def save_item_reviews(ws: Workspace, client_id: str, mission_id: str,
 
 
 def mark_task_done(ws: Workspace, client_id: str, mission_id: str, day: dt.date) -> bool:
-    """Close the recurring « revue des dossiers » task of the client's plan, if the task plan exists
-    in this build (lifecycle feature). Returns True when a task was marked done."""
-    try:
-        from workbench.domain.tasks import Completion  # type: ignore[import-not-found]
-        from workbench.store import tasks  # type: ignore[attr-defined]
-    except ImportError:  # the task plan is not part of this build: nothing to close
-        return False
-    from workbench.core.errors import NotFoundError
-
+    """Record a completion of the recurring « revue des dossiers » task of the client's plan (lifecycle
+    feature), dated ``day``. Returns False when the client's plan has no such task (no plan yet, or
+    the task was retired): the review itself is saved either way."""
     store = ws.store
-    if not tasks.has_tables(store):
+    if not task_store.has_tables(store):  # type: ignore[arg-type]
         return False
     try:
-        tasks.get_task(store, client_id, TASK_ID)
-    except NotFoundError:  # the client's plan has no such task
+        task = task_store.get_task(store, client_id, REVIEW_TASK_ID)  # type: ignore[arg-type]
+    except NotFoundError:
         return False
-    tasks.record_completion(store, Completion(
-        client_id=client_id, task_id=TASK_ID, done_on=day, done_by=store.actor,
-        evidence_label=f"Revue des dossiers de la mission {mission_id}", mission_id=mission_id,
-        note="Revue terminée : chaque point applicable des dossiers échantillonnés a un statut.",
-        source="revue-dossiers"))
+    if task.retired:
+        return False
+    task_store.record_completion(store, Completion(  # type: ignore[arg-type]
+        client_id=client_id, task_id=REVIEW_TASK_ID, done_on=day, done_by=store.actor, mission_id=mission_id,
+        note=f"Revue des dossiers de la mission {mission_id} terminée : chaque point applicable des dossiers "
+             "échantillonnés a un statut.", source="revue-dossiers"))
     return True
 
 
