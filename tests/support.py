@@ -265,9 +265,10 @@ class DashboardServer(VoilaServer):
 
 @contextlib.contextmanager
 def serve_dashboard(workspace: Path, client: str, mission: str | None = None, *, log_dir: Path,
-                    timeout: float = 60) -> Iterator[DashboardServer]:
+                    timeout: float = 60, command=None) -> Iterator[DashboardServer]:
     """Serve a client's dashboard exactly as ``workbench dashboard`` does (command line, private
-    configuration with the token, kernel environment); always stopped on exit."""
+    configuration with the token, kernel environment); always stopped on exit. ``command(port,
+    config_dir)`` serves another app the same way (e.g. the session review)."""
     from workbench.apps.dashboard.launch import dashboard_command, dashboard_env, new_token, private_config
 
     port = free_port()
@@ -277,7 +278,7 @@ def serve_dashboard(workspace: Path, client: str, mission: str | None = None, *,
     with private_config(token) as config_dir:
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                dashboard_command(port, config_dir), env=env, stdout=log, stderr=subprocess.STDOUT,
+                (command or dashboard_command)(port, config_dir), env=env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
         server = DashboardServer(process, port, log_path, token=token)
@@ -405,3 +406,34 @@ class Browser:
 
     def sign_in(self, code: str) -> Response:
         return self.post("/connexion", {"code": code})
+
+
+# -- session-file review ------------------------------------------------------------------------
+def sessions_for(client_id: str, n: int = 12):
+    """``n`` varied sessions (AF and CFA, two sites, three trainers, certifying, subcontracted, distance)."""
+    import datetime as dt
+
+    from workbench.core.vocab import Category
+    from workbench.domain.sessions import Funding, Modality, Session
+
+    out = []
+    cats = [Category.AF, Category.CFA, Category.AF, Category.AF]
+    for i in range(1, n + 1):
+        start = dt.date(2026, 1, 5) + dt.timedelta(days=9 * i)
+        out.append(Session(
+            client_id=client_id, reference=f"SES-{i:02d}", title=f"Formation {i}", category=cats[i % len(cats)],
+            start=start, end=start + dt.timedelta(days=2), site=["Lyon", "Vienne"][i % 2],
+            trainers=(["Ada", "Blaise", "Chloé"][i % 3],), learners=6 + i % 4,
+            funding=((Funding.OPCO,), (Funding.CPF,), (Funding.ENTREPRISE,))[i % 3],
+            certifying=i % 4 == 1, subcontracted=i % 5 == 2,
+            modality=Modality.DISTANCE if i % 6 == 3 else Modality.PRESENTIEL))
+    return out
+
+
+def seed_sample(ws, client_id: str, mission_id: str, *, n: int = 12, size: int | None = 4, seed: int = 7):
+    """Store :func:`sessions_for` and draw the mission's sample; returns it."""
+    from workbench.services.sessions import draw_for_mission, repository
+
+    repository(ws).upsert(client_id, sessions_for(client_id, n))
+    _, sample = draw_for_mission(ws, client_id, mission_id, size=size, seed=seed)
+    return sample

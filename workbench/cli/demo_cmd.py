@@ -74,6 +74,7 @@ def _next_steps(path, codes: dict[str, str]) -> None:
     print(f"  workbench{ws_opt} interview forma-sud-conseil   # grille d'entretien (Voilà)")
     print(f"  workbench{ws_opt} dashboard forma-sud-conseil   # aperçu local du tableau de bord (Voilà)")
     print(f"  workbench{ws_opt} client changes forma-sud-conseil   # ce que le client a fait depuis son espace")
+    print(f"  workbench{ws_opt} sessions results forma-sud-conseil   # revue des dossiers de session")
     print(f"  workbench{ws_opt} referentiel diff rnq-2019-v9 rnq-2026")
     print(f"  workbench{ws_opt} alerts   # « À traiter » : retards, preuves à actualiser, échéances")
     print(f"  workbench{ws_opt} tasks list cfa-batiment-avenir   # tâches qualité récurrentes")

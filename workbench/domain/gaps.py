@@ -365,10 +365,12 @@ class RiskKind(StrEnum):
     STALE_EVIDENCE = "stale_evidence"
     NOT_EVALUATED = "not_evaluated"
     RECURRING_NC = "recurring_nc"
+    SESSION_FILES = "session_files"
 
     @property
     def label(self) -> str:
         return {
+            RiskKind.SESSION_FILES: "Revue des dossiers",
             RiskKind.FREQUENT_NC: "Souvent relevé en NC",
             RiskKind.STALE_EVIDENCE: "Preuve à actualiser",
             RiskKind.NOT_EVALUATED: "Non évalué",
@@ -415,9 +417,15 @@ def risk_flags(
     statuses: Sequence[IndicatorStatus],
     audit_date: dt.date,
     evidence_max_age: Mapping[int, int] | None = None,
+    file_findings: Mapping[int, str] | None = None,
 ) -> list[RiskFlag]:
-    """Risks on audited indicators, by indicator order then kind."""
+    """Risks on audited indicators, by indicator order then kind.
+
+    ``file_findings``: per indicator number, what the session-file review found missing
+    (:mod:`workbench.domain.session_review`); it becomes a « Revue des dossiers » flag.
+    """
     evidence_max_age = evidence_max_age or {}
+    file_findings = file_findings or {}
     flags: list[RiskFlag] = []
     for s in statuses:
         if not s.in_scope:
@@ -436,6 +444,8 @@ def risk_flags(
             message = stale_evidence(s, audit_date, months)
             if message:
                 flags.append(RiskFlag(RiskKind.STALE_EVIDENCE, s, message))
+        if ind.number in file_findings:
+            flags.append(RiskFlag(RiskKind.SESSION_FILES, s, file_findings[ind.number]))
     return flags
 
 
@@ -626,8 +636,10 @@ def analyze(
     evidence_max_age: Mapping[int, int] | None = None,
     former_new_entrant: bool = False,
     today: dt.date,
+    file_findings: Mapping[int, str] | None = None,
 ) -> GapAnalysis:
-    """The whole analysis of a mission; ``today`` is the analysis date (was the earlier audit held?)."""
+    """The whole analysis of a mission; ``today`` is the analysis date (was the earlier audit held?).
+    ``file_findings``: the session-file review's findings by indicator number (risk flags)."""
     statuses = tuple(indicator_statuses(applicability, answers, evidence,
                                         previous.verdicts if previous else None))
     held = held_audit_between(previous, audit_date, audit_type, today)
@@ -638,7 +650,7 @@ def analyze(
         counts=count(statuses),
         by_criterion=counts_by_criterion(statuses),
         projection=project(statuses, audit_type, held_audit=held),
-        risks=tuple(risk_flags(statuses, audit_date, evidence_max_age)),
+        risks=tuple(risk_flags(statuses, audit_date, evidence_max_age, file_findings)),
         progress=progress(statuses, previous) if previous else None,
         surveillance=tuple(surveillance_scope(statuses, former_new_entrant=former_new_entrant)),
     )

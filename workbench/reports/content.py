@@ -32,6 +32,7 @@ from workbench.domain.profile import ClientProfile
 from workbench.domain.records import Action, Answer, Evidence, Mission
 from workbench.referential.diff import VersionDiff, diff_for_scope
 from workbench.referential.library import Referential
+from workbench.reports.session_report import session_review_context, session_review_hash
 from workbench.services.analysis import MissionData, load_mission
 from workbench.services.workspace import Workspace
 
@@ -260,6 +261,7 @@ def load_report_context(workspace: str | Path | None, client: str, mission: str 
         "referential_status": ref.status.value,
         "applicability_scope": applicability_scope(data.profile),
         "input_hash": input_hash(data.profile, data.mission, data.answers, data.evidence, data.actions),
+        "session_review_hash": session_review_hash(ws, data.mission),
         "package_version": __version__,
         "generated_at": generated.isoformat(timespec="seconds"),
     }
@@ -277,7 +279,7 @@ def _env() -> Environment:
 
 
 SECTIONS = ("cover", "synthese", "criteres", "ecarts", "plan", "suivi", "forces", "changements", "surveillance",
-            "annexe", "provenance")
+            "dossiers", "annexe", "provenance")
 
 
 def render_section(ctx: ReportContext, name: str) -> str:
@@ -298,6 +300,8 @@ def render_section(ctx: ReportContext, name: str) -> str:
         from workbench.reports.lifecycle_context import lifecycle_extra
 
         extra.update(lifecycle_extra(ctx.ws, data.mission.client_id, ctx.generated_at.date()))
+    if name == "dossiers":
+        extra.update(session_review_context(ctx.ws, data.mission))
     template = _env().get_template(f"{name}.html.j2")
     return template.render(ctx=ctx, data=data, a=data.analysis, mission=data.mission, profile=data.profile,
                            ref=data.referential, branding=ctx.branding, **extra)

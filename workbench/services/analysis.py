@@ -16,6 +16,7 @@ from workbench.referential.applicability import IndicatorApplicability, evaluate
 from workbench.referential.library import Referential
 from workbench.referential.remediation import RemediationSet, load_remediation
 from workbench.services.planning import PlanResult, generate_plan
+from workbench.services.sessions import file_findings
 from workbench.services.workspace import Workspace
 
 
@@ -67,6 +68,7 @@ def load_mission(ws: Workspace, client_id: str, mission_id: str | None = None,
         evidence_max_age=remediation.evidence_max_age,
         former_new_entrant=profile.is_new_entrant,
         today=today or dt.date.today(),
+        file_findings=file_findings(ws, mission),
     )
     return MissionData(mission, profile, ref, remediation, applicability, answers, evidence,
                        tuple(ws.store.list_actions(mission.id)), previous, analysis)

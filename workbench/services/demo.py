@@ -20,9 +20,11 @@ from workbench.domain.profile import Address, Certification, Contact, Site
 from workbench.domain.records import Evidence
 from workbench.domain.templates import load_template, profile_from_template
 from workbench.referential.applicability import evaluate
+from workbench.services.demo_sessions import build_demo_review
 from workbench.services.demo_tasks import build_task_plans
 from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
+from workbench.store.sessions import SessionRepository
 from workbench.store.tasks import task_actors
 
 DEMO_ACTOR = "sophie.durand"
@@ -196,7 +198,8 @@ def _check_workspace(ws_path: Path) -> None:
         is_demo = store.get_meta(DEMO_MARKER) == "1"
         demo_ids = {c.id for c in CLIENTS}
         foreign = sorted(c.id for c in store.list_clients() if not is_demo or c.id not in demo_ids)
-        actors = sorted((set(store.history_actors()) | set(task_actors(store))) - {DEMO_ACTOR}) if is_demo else []
+        everyone = set(store.history_actors()) | set(task_actors(store)) | set(SessionRepository(store).actors())
+        actors = sorted(everyone - {DEMO_ACTOR}) if is_demo else []
     finally:
         store.close()
     if foreign or actors:
@@ -256,6 +259,7 @@ def build_demo(ws_path: Path) -> Workspace:
     for client in CLIENTS:
         _build_client(ws, client, rng)
     build_task_plans(ws)
+    build_demo_review(ws)
     return ws
 
 

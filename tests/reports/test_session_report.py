@@ -1,0 +1,200 @@
+"""The review feeds the gap analysis (risk flags, suggested verdicts never set), the report's
+« Revue des dossiers » section and the portfolio summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import seed_sample
+from workbench.core.vocab import Verdict
+from workbench.domain.checklist import ReviewStatus
+from workbench.domain.gaps import RiskKind
+from workbench.reports.content import load_report_context, render_section
+from workbench.services.analysis import load_mission
+from workbench.services.sessions import mission_review, save_item_reviews, session_review_summary
+from workbench.services.workspace import Workspace
+
+
+@pytest.fixture
+def reviewed(seeded_mission):
+    """Four sampled files, every item checked; the cold evaluation missing in three of them."""
+    ws_dir, mission = seeded_mission
+    with Workspace.open(ws_dir) as ws:
+        ref = ws.library.get(mission.referential_id)
+        ind30 = next(i for i in ref.indicators if i.number == 30)
+        ws.store.save_answer(mission.id, ind30.id, verdict="conforme")
+        sample = seed_sample(ws, mission.client_id, mission.id)
+        review = mission_review(ws, mission.client_id, mission.id)
+        lacking = set(sample.references[:3])
+        changes = []
+        for f in review.results.files:
+            for line in f.lines:
+                missing = line.item.id == "satisfaction-froid" and f.session.reference in lacking
+                changes.append((f.session.reference, line.item.id, {
+                    "status": ReviewStatus.MISSING if missing else ReviewStatus.PRESENT,
+                    "note": "Questionnaire jamais envoyé" if missing else ""}))
+        _, after = save_item_reviews(ws, mission.client_id, mission.id, changes)
+        assert after.results.finished and after.completed_on is not None
+    return ws_dir, mission, sample
+
+
+def test_findings_feed_the_gap_analysis_but_never_set_a_verdict(reviewed):
+    ws_dir, mission, _ = reviewed
+    with Workspace.open(ws_dir) as ws:
+        data = load_mission(ws, mission.client_id, mission.id)
+        flags = [r for r in data.analysis.risks if r.kind == RiskKind.SESSION_FILES]
+        assert [f.status.number for f in flags] == [30]
+        assert "3 dossiers sur 4 sans « évaluation à froid »" in flags[0].message
+        assert "Verdict suggéré : NC majeure (verdict actuel : Conforme)" in flags[0].message
+        # the consultant's verdict is untouched
+        assert data.answers[next(i.id for i in data.referential.indicators if i.number == 30)].verdict == Verdict.CONFORME
+
+
+def test_report_section(reviewed):
+    ws_dir, mission, sample = reviewed
+    ctx = load_report_context(ws_dir, mission.client_id, mission.id)
+    html = render_section(ctx, "dossiers")
+    assert "<h2>Revue des dossiers</h2>" in html
+    assert f"graine {sample.seed}" in html and "heuristique du projet" in html
+    for ref in sample.references:
+        assert ref in html
+    assert "3 dossiers sur 4 sans « évaluation à froid »" in html
+    assert "Questionnaire jamais envoyé" in html
+    assert "jamais appliqué automatiquement" in html
+    assert "revue terminée le" in html
+    assert "Revue des dossiers" in render_section(ctx, "synthese")  # the risk table
+    assert len(ctx.provenance["session_review_hash"]) == 64
+
+
+def test_report_section_is_empty_without_a_sample(seeded_mission):
+    ws_dir, mission = seeded_mission
+    ctx = load_report_context(ws_dir, mission.client_id, mission.id)
+    assert render_section(ctx, "dossiers").strip() == ""
+
+
+def test_user_text_is_escaped_in_the_report(reviewed):
+    ws_dir, mission, sample = reviewed
+    with Workspace.open(ws_dir) as ws:
+        save_item_reviews(ws, mission.client_id, mission.id,
+                          [(sample.references[0], "satisfaction-froid", {"note": "<script>alert(1)</script>"})])
+    html = render_section(load_report_context(ws_dir, mission.client_id, mission.id), "dossiers")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_portfolio_summary(reviewed):
+    ws_dir, mission, sample = reviewed
+    summary = session_review_summary(ws_dir, mission.client_id)
+    assert summary["mission_id"] == mission.id and summary["sessions"] == 12
+    assert summary["sample_size"] == sample.size == 4
+    assert (summary["reviewed"], summary["complete"], summary["incomplete"]) == (4, 1, 3)
+    assert summary["finished"] and summary["last_review"]
+    assert summary["top_missing"][0]["message"] == "3 dossiers sur 4 sans « évaluation à froid »"
+    assert summary["findings"] == [{"indicator": 30, "message": summary["findings"][0]["message"],
+                                    "suggested": "nc_majeure", "current": "conforme"}]
+
+
+def test_portfolio_summary_of_a_client_without_sessions(seeded_mission):
+    ws_dir, mission = seeded_mission
+    summary = session_review_summary(ws_dir, mission.client_id)
+    assert summary["mission_id"] is None and summary["sessions"] == 0 and summary["last_review"] is None
+
+
+def test_demo_has_a_reviewed_sample_with_incomplete_files(demo):
+    from workbench.services.demo_sessions import CLIENT
+    from workbench.services.sessions import repository
+
+    with Workspace.open(demo) as ws:
+        sessions = repository(ws).list(CLIENT)
+        assert len(sessions) >= 24 and {s.category.value for s in sessions} == {"AF", "BC"}
+        assert any(s.certifying for s in sessions) and any(s.subcontracted for s in sessions)
+        assert any(s.distance for s in sessions)
+        review = mission_review(ws, CLIENT)
+        res = review.results
+        assert review.sample is not None and res.finished and review.sample.uncovered == {}
+        assert 0 < res.complete < len(res.files)  # some files incomplete, not all
+        assert res.findings
+        summary = session_review_summary(ws, CLIENT)
+        assert summary["finished"] and summary["incomplete"] == len(res.files) - res.complete
+
+
+def test_rebuilding_the_demo_keeps_sessions_imported_by_someone(demo):
+    from tests.support import sessions_for
+    from workbench.core.errors import WorkbenchError
+    from workbench.services.demo import build_demo
+    from workbench.services.demo_sessions import CLIENT
+    from workbench.services.sessions import repository
+
+    with Workspace.open(demo, actor="paul") as ws:
+        repository(ws).upsert(CLIENT, sessions_for(CLIENT, 2))
+    with pytest.raises(WorkbenchError, match="modifications faites par : paul"):
+        build_demo(demo)
+    with Workspace.open(demo) as ws:
+        assert repository(ws).count(CLIENT) >= 36
+
+
+def test_private_notes_never_reach_a_client_output(reviewed, tmp_path):
+    import json
+
+    from openpyxl import load_workbook
+
+    from tests.support import run_cli
+    from workbench.reports.session_excel import export_checklist
+
+    ws_dir, mission, sample = reviewed
+    marker = "PRIVE-7f3a-ne-pas-montrer"
+    ref = sample.references[0]
+    res = run_cli("sessions", "review", mission.client_id, ref, "satisfaction-froid", "--private-note", marker,
+                  "--note", "Relance prévue", workspace=ws_dir)
+    assert res.code == 0, res.err
+    with Workspace.open(ws_dir) as ws:
+        stored = [r for r in mission_review(ws, mission.client_id, mission.id).reviews if r.private_note]
+        assert [(r.reference, r.item_id, r.private_note) for r in stored] == [(ref, "satisfaction-froid", marker)]
+        export_checklist(tmp_path / "auto-revue.xlsx", mission_review(ws, mission.client_id, mission.id), "CFA")
+    ctx = load_report_context(ws_dir, mission.client_id, mission.id)
+    outputs = [render_section(ctx, name) for name in ("dossiers", "synthese", "ecarts")]
+    assert "Relance prévue" in outputs[0]  # the client-visible remark is there…
+    outputs.append(json.dumps(session_review_summary(ws_dir, mission.client_id), ensure_ascii=False))
+    wb = load_workbook(tmp_path / "auto-revue.xlsx")
+    outputs += [str(c.value) for sheet in wb.worksheets for row in sheet.iter_rows() for c in row]
+    assert not any(marker in text for text in outputs)  # …the private note nowhere
+
+
+def test_a_finished_review_closes_the_periodic_task_of_the_plan(seeded_mission):
+    import datetime as dt
+
+    from tests.support import seed_sample
+    from workbench.domain.tasks import REVIEW_TASK_ID
+    from workbench.services.lifecycle import plan_tasks
+    from workbench.store import tasks
+
+    ws_dir, mission = seeded_mission
+    today = dt.date(2026, 11, 20)
+    with Workspace.open(ws_dir, actor="consultante") as ws:
+        plan_tasks(ws, mission.client_id, today)
+        assert REVIEW_TASK_ID in {t.id for t in tasks.list_tasks(ws.store, mission.client_id)}
+        seed_sample(ws, mission.client_id, mission.id)
+        review = mission_review(ws, mission.client_id, mission.id)
+        changes = [(f.session.reference, ln.item.id, {"status": ReviewStatus.PRESENT})
+                   for f in review.results.files for ln in f.lines]
+        save_item_reviews(ws, mission.client_id, mission.id, changes[:-1], today=today)
+        assert tasks.list_completions(ws.store, mission.client_id, REVIEW_TASK_ID) == []  # not finished yet
+        save_item_reviews(ws, mission.client_id, mission.id, changes[-1:], today=today)
+        done = tasks.list_completions(ws.store, mission.client_id, REVIEW_TASK_ID)
+        assert [(c.done_on, c.mission_id, c.done_by, c.source) for c in done] == [
+            (today, mission.id, "consultante", "revue-dossiers")]
+        # changing a finished review again does not record a second completion
+        save_item_reviews(ws, mission.client_id, mission.id,
+                          [(changes[0][0], changes[0][1], {"status": ReviewStatus.MISSING})], today=today)
+        assert len(tasks.list_completions(ws.store, mission.client_id, REVIEW_TASK_ID)) == 1
+
+
+def test_demo_review_is_recorded_in_the_task_plan(demo):
+    import datetime as dt
+
+    from workbench.domain.tasks import REVIEW_TASK_ID
+    from workbench.services.demo_sessions import CLIENT
+    from workbench.store import tasks
+
+    with Workspace.open(demo) as ws:
+        done = tasks.list_completions(ws.store, CLIENT, REVIEW_TASK_ID)
+        assert dt.date(2026, 11, 20) in {c.done_on for c in done if c.source == "revue-dossiers"}
