@@ -73,6 +73,7 @@ COMMAND_MODULES = [
     "workbench.cli.calendar_cmd",
     "workbench.cli.grid_cmd",
     "workbench.cli.space_cmd",
+    "workbench.cli.batch_cmd",
 ]
 
 
