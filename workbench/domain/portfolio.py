@@ -174,5 +174,5 @@ def audits_by_month(rows: Sequence[PortfolioRow], today: dt.date, months: int = 
     """Number of next audits in each of the coming months (first day of the month, count)."""
     first = today.replace(day=1)
     buckets = [add_months(first, i) for i in range(months)]
-    counts = Counter(r.next_audit.replace(day=1) for r in rows if r.next_audit is not None)
+    counts = Counter(r.next_audit.replace(day=1) for r in rows if r.next_audit is not None and r.next_audit >= today)
     return [(b, counts.get(b, 0)) for b in buckets]

@@ -169,8 +169,8 @@ class LocalPool:
             self._spawn()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(graceful=exc_type is None)
 
     def run(self, tasks: Sequence[ClientTask], on_result: OnResult) -> None:
         running: dict[str, tuple[ClientTask, float]] = {}
@@ -212,7 +212,9 @@ class LocalPool:
             self._spawn()
         return lost
 
-    def close(self) -> None:
+    def close(self, *, graceful: bool = True) -> None:
+        """Stop the workers: after their current task when ``graceful``, at once otherwise (Ctrl+C);
+        then end whatever is left of their process trees (kernels, browsers)."""
         procs = list(self._procs.values())
         self._procs.clear()
         pids = [p.pid for p in procs if p.pid]
@@ -222,10 +224,15 @@ class LocalPool:
         for pid in pids:
             with contextlib.suppress(psutil.Error):
                 tree.update(c.pid for c in psutil.Process(pid).children(recursive=True))
-        for _ in procs:
-            with contextlib.suppress(Exception):
-                self._tasks.put(None)
-        deadline = time.monotonic() + 20
+        if graceful:
+            for _ in procs:
+                with contextlib.suppress(Exception):
+                    self._tasks.put(None)
+        else:  # a worker stops on SIGTERM, closing its kernel and browser on the way out
+            for p in procs:
+                with contextlib.suppress(Exception):
+                    p.terminate()
+        deadline = time.monotonic() + (20 if graceful else 5)
         for p in procs:
             p.join(timeout=max(0.1, deadline - time.monotonic()))
         _kill_tree(tree, grace=2.0)

@@ -356,6 +356,11 @@ def generate_portfolio(ws: Workspace, formats: Sequence[str] = ("html", "pdf", "
     """Run ``portefeuille.ipynb`` and export it (HTML, PDF, Excel) to ``reports/portefeuille/``."""
     started = time.perf_counter()
     wanted = parse_formats(formats)
+    if consultant:
+        known = sorted({(p.consultant or "").strip() or NO_CONSULTANT for p in ws.store.list_clients()})
+        if consultant.strip().casefold() not in {k.casefold() for k in known}:
+            raise UsageError(f"aucun client pour le consultant « {consultant} » (consultants : "
+                             f"{', '.join(known) or 'aucun'}).")
     out_dir = ws.settings.reports_dir / OUT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     base = output_base(consultant)
