@@ -93,7 +93,7 @@ class DaskPool:
     def run(self, tasks: Sequence[ClientTask], on_result: OnResult) -> None:
         futures = {self.client.submit(run_on_worker, t, key=f"workbench-{t.client_id}-{secrets.token_hex(4)}",
                                       pure=False): t for t in tasks}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=self.client.loop):
             task = futures[future]
             try:
                 outcome = future.result()
