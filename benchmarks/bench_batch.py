@@ -61,7 +61,8 @@ def make_clients(root: Path, n: int, seed: int = 7) -> list[str]:
                 if app.applicable:
                     v = rng.choice(VERDICTS)
                     ws.store.save_answer(mission.id, app.indicator.id, verdict=v,
-                                         notes=f"Constat {app.number} pour {cid}" if v.is_nc else "")
+                                         finding=f"Constat {app.number} pour {cid}" if v.is_nc else "",
+                                         private_notes=f"Note interne {app.number}")
                     if v == Verdict.CONFORME and rng.random() < 0.2:
                         ws.store.add_evidence(Evidence(mission_id=mission.id, indicator_id=app.indicator.id,
                                                        label=f"Procédure {app.number}", location="Drive"))

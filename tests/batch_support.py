@@ -15,7 +15,9 @@ from workbench.services.workspace import Workspace
 
 CANARY = "canari-formation"
 MARK = "ZQX-CANARI-7731"
-"""Planted in the canary's profile, answer notes, evidence and actions; must appear nowhere else."""
+"""Planted in the canary's profile, findings, evidence and actions; must appear nowhere else."""
+PRIVATE = "PRIVE-9D41-NOTE"
+"""Planted in the canary's private notes: must appear in no output at all, not even its own."""
 ENV_TOKEN = "WORKBENCH_BATCH_TEST_TOKEN"
 
 
@@ -33,12 +35,13 @@ def build_portfolio(root: Path, n_plain: int = 4) -> Workspace:
             certification=Certification(certified=True, certificate_date=today - dt.timedelta(days=500),
                                         categories=[Category.AF]) if certified else Certification()))
         mission = ws.new_mission(cid, mission_type=MissionType.PRE_AUDIT, audit_date=today + dt.timedelta(days=30 + 20 * i))
-        _answer(ws, mission.id, {4: Verdict.NC_MAJEURE, 8 + i: Verdict.NC_MINEURE}, notes=f"Constat ordinaire {i}")
+        _answer(ws, mission.id, {4: Verdict.NC_MAJEURE, 8 + i: Verdict.NC_MINEURE}, finding=f"Constat ordinaire {i}")
     ws.store.create_client(ClientProfile(
         id=CANARY, name=f"Canari {MARK} SARL", categories=[Category.AF], consultant="Alice Roux",
         contact=Contact(name=f"Mme {MARK}", email="contact@canari.example")))
     mission = ws.new_mission(CANARY, mission_type=MissionType.PRE_AUDIT, audit_date=today + dt.timedelta(days=45))
-    _answer(ws, mission.id, {4: Verdict.NC_MAJEURE, 1: Verdict.NC_MINEURE}, notes=f"Constat {MARK}")
+    _answer(ws, mission.id, {4: Verdict.NC_MAJEURE, 1: Verdict.NC_MINEURE}, finding=f"Constat {MARK}",
+            private=f"Note {PRIVATE} {MARK}")
     ind = ws.library.get(mission.referential_id).indicator(2).id
     ws.store.add_evidence(Evidence(mission_id=mission.id, indicator_id=ind, label=f"Preuve {MARK}",
                                    location=f"Classeur {MARK}", owner=f"Responsable {MARK}"))
@@ -51,12 +54,12 @@ def build_portfolio(root: Path, n_plain: int = 4) -> Workspace:
     return ws
 
 
-def _answer(ws: Workspace, mission_id: str, verdicts: dict[int, Verdict], notes: str) -> None:
+def _answer(ws: Workspace, mission_id: str, verdicts: dict[int, Verdict], finding: str, private: str = "") -> None:
     for app in ws.applicability(mission_id):
         if app.applicable:
             verdict = verdicts.get(app.number, Verdict.CONFORME)
             ws.store.save_answer(mission_id, app.indicator.id, verdict=verdict,
-                                 notes=notes if verdict.is_nc else "")
+                                 finding=finding if verdict.is_nc else "", private_notes=private)
 
 
 def processes_with_token(token: str) -> list[int]:

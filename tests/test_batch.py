@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.batch_support import CANARY, ENV_TOKEN, MARK, build_portfolio, wait_no_process
+from tests.batch_support import CANARY, ENV_TOKEN, MARK, PRIVATE, build_portfolio, wait_no_process
 from tests.cli_support import REPO, run_cli
 from workbench.core.vocab import Verdict
 from workbench.reports.batch import BatchOptions, run_batch
@@ -81,10 +81,14 @@ def test_batch_full_cycle(tmp_path, monkeypatch):
                 assert MARK not in _texts(path), f"marqueur du client canari trouvé dans {path}"
                 checked += 1
         assert checked >= 4 * 4  # html, pdf, xlsx, executed notebook (+ state) per client
-        # The portfolio names every client but carries no note, proof or action text.
+        # Private notes are in no output at all, the canary's own included.
+        for path in (root / "reports").rglob("*.*"):
+            if path.suffix in (".html", ".pdf", ".xlsx"):
+                assert PRIVATE not in _texts(path), path
+        # The portfolio (internal to the firm) names every client but shows no finding or proof.
         for path in (root / "reports" / "_portefeuille").glob("portefeuille.*"):
             text = _texts(path)
-            for leak in (f"Constat {MARK}", f"Preuve {MARK}", f"Action {MARK}", f"Commentaire {MARK}"):
+            for leak in (f"Constat {MARK}", f"Preuve {MARK}", f"Commentaire {MARK}"):
                 assert leak not in text, (leak, path)
 
         # Rerun with nothing changed: everything skipped, no worker started.
@@ -97,7 +101,7 @@ def test_batch_full_cycle(tmp_path, monkeypatch):
         # One answer changes: that client only (and the portfolio) is made again.
         mission = ws.resolve_mission("client-02")
         ind = ws.library.get(mission.referential_id).indicator(12).id
-        ws.store.save_answer(mission.id, ind, verdict=Verdict.NC_MAJEURE, notes="Nouveau constat")
+        ws.store.save_answer(mission.id, ind, verdict=Verdict.NC_MAJEURE, finding="Nouveau constat")
         third = run_batch(ws, BatchOptions(workers=1, progress=False, formats=("html", "xlsx")))
         status = {c["client_id"]: c["status"] for c in third.clients}
         assert status.pop("client-02") == "made"
@@ -202,7 +206,8 @@ def test_portfolio_on_its_own(tmp_path):
     pdf_text = _texts(folder / "portefeuille.pdf")
     assert "Portefeuille Qualiopi" in pdf_text and "Organisme numéro 3" in pdf_text
     wb = load_workbook(folder / "portefeuille.xlsx")
-    assert wb.sheetnames == ["Portefeuille", "Audits à 90 jours", "Écarts fréquents", "Provenance"]
+    assert wb.sheetnames == ["Portefeuille", "Audits à 90 jours", "Écarts fréquents", "À traiter", "Provenance"]
+    assert "À traiter" in html and wb["À traiter"].max_row > 1  # the lifecycle alerts (overdue canary action)
     sheet = wb["Portefeuille"]
     assert sheet.tables and sheet.cell(1, 3).value == "Consultant"
     assert sheet.max_row == 1 + 6

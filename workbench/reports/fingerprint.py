@@ -21,11 +21,9 @@ from typing import Any
 from workbench import __version__
 from workbench.core.files import write_atomically
 from workbench.core.settings import Settings
-from workbench.data import REFERENTIEL_DIR
-from workbench.data import notebook as notebook_path
+from workbench.data import NOTEBOOKS_DIR, REFERENTIEL_DIR
 from workbench.domain.records import Mission
 from workbench.reports.content import TEMPLATE_DIR
-from workbench.reports.pipeline import NOTEBOOK
 from workbench.reports.warm import ClientOutcome, ClientTask
 from workbench.services.workspace import Workspace
 
@@ -45,7 +43,7 @@ def _digest_files(paths: Iterable[Path], h: Any) -> None:
 def code_fingerprint() -> str:
     """The package version, report notebooks, templates and referential data (once per process)."""
     h = hashlib.sha256(__version__.encode())
-    _digest_files([NOTEBOOK, notebook_path("portefeuille.ipynb")], h)
+    _digest_files(NOTEBOOKS_DIR.glob("*.ipynb"), h)
     _digest_files(TEMPLATE_DIR.rglob("*"), h)
     _digest_files(REFERENTIEL_DIR.rglob("*"), h)
     return h.hexdigest()

@@ -52,11 +52,12 @@ from workbench.reports.pipeline import (
     run_notebook,
 )
 from workbench.services.analysis import load_mission
+from workbench.services.lifecycle import alerts_for_portfolio
 from workbench.services.workspace import Workspace
 
 NOTEBOOK = notebook("portefeuille.ipynb")
 SECTIONS_DIR = TEMPLATE_DIR / "portfolio"
-SECTIONS = ("entete", "consultants", "clients", "echeances", "ecarts", "provenance")
+SECTIONS = ("entete", "consultants", "clients", "echeances", "alertes", "ecarts", "provenance")
 OUT_DIR = "_portefeuille"
 """Folder under reports/ (a client id cannot start with an underscore: no clash)."""
 NO_CONSULTANT = "(non attribué)"
@@ -106,6 +107,9 @@ class PortfolioContext:
     generated_at: dt.datetime
     references: dict[str, str]
     provenance: dict[str, str] = field(default_factory=dict)
+    alerts: list[Any] = field(default_factory=list)
+    """« À traiter » of the lifecycle calendar (services.lifecycle), most urgent first."""
+    alerts_error: str = ""
 
     @property
     def due(self) -> list[PortfolioRow]:
@@ -138,8 +142,13 @@ def load_portfolio(workspace: str | Path | None, consultant: str | None = None,
         provenance = {"view": "portefeuille", "consultant": consultant or "tous", "clients": str(len(rows)),
                       "input_hash": digest, "package_version": __version__,
                       "generated_at": generated.isoformat(timespec="seconds")}
-        return PortfolioContext(rows, consultant, today, ws.settings.branding, logo_data_uri(ws), generated,
-                                references, provenance)
+        ctx = PortfolioContext(rows, consultant, today, ws.settings.branding, logo_data_uri(ws), generated,
+                               references, provenance)
+        try:
+            ctx.alerts = alerts_for_portfolio(ws, today, consultant=consultant)
+        except WorkbenchError as exc:  # the view still shows everything else
+            ctx.alerts_error = exc.message
+        return ctx
     finally:
         ws.close()
 
@@ -323,6 +332,10 @@ def export_portfolio_xlsx(path: Path, ctx: PortfolioContext) -> Path:
     sheet(wb.create_sheet(), "Écarts fréquents",
           ["Périmètre", "Référentiel", "Indicateur", "Critère", "Intitulé", "Clients", "NC majeures",
            "NC mineures", "Non évalués", "Part des clients"], gap_rows, [26, 26, 11, 9, 60, 9, 12, 12, 12, 14])
+    sheet(wb.create_sheet(), "À traiter", ["Urgence", "Client", "Consultant", "Type", "Objet", "Détail", "Date"],
+          [[{1: "à traiter", 2: "bientôt", 3: "à planifier"}.get(a.severity, str(a.severity)), a.client_name,
+            a.consultant or "", a.kind.label, a.title, a.detail, a.date] for a in ctx.alerts],
+          [12, 30, 20, 22, 44, 60, 12])
     sheet(wb.create_sheet(), "Provenance", ["Clé", "Valeur"], [[k, v] for k, v in ctx.provenance.items()], [20, 70])
     wb.properties.creator = f"Qualiopi Workbench {__version__}"
     wb.properties.title = "Portefeuille Qualiopi"
