@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from distributed import LocalCluster
 
-from tests.batch_support import CANARY, ENV_TOKEN, MARK, build_portfolio, wait_no_process
+from tests.reports.batch_support import CANARY, ENV_TOKEN, MARK, build_portfolio, wait_no_process
 from workbench.reports.batch import BatchOptions, run_batch
 
 pytestmark = [pytest.mark.notebook]

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.batch_support import CANARY, ENV_TOKEN, MARK, PRIVATE, build_portfolio, wait_no_process
-from tests.cli_support import REPO, run_cli
+from tests.reports.batch_support import CANARY, ENV_TOKEN, MARK, PRIVATE, build_portfolio, wait_no_process
+from tests.support import REPO, run_cli
 from workbench.core.vocab import Verdict
 from workbench.reports.batch import BatchOptions, run_batch
 from workbench.reports.fingerprint import STATE_FILE
@@ -169,7 +169,7 @@ def test_ctrl_c_leaves_no_process(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # Wait until the workers have started kernels or browsers, then press Ctrl+C.
-        from tests.batch_support import processes_with_token
+        from tests.reports.batch_support import processes_with_token
 
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and proc.poll() is None:
