@@ -29,3 +29,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_interview.py
 	$(PY) benchmarks/bench_choices.py
 	$(PY) benchmarks/bench_memory.py
+	$(PY) benchmarks/bench_batch.py --clients 20 --baseline-sample 10

@@ -74,6 +74,7 @@ COMMAND_MODULES = [
     "workbench.cli.grid_cmd",
     "workbench.cli.space_cmd",
     "workbench.cli.sessions_cmd",
+    "workbench.cli.batch_cmd",
 ]
 
 

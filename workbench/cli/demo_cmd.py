@@ -56,6 +56,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             result = generate_report(ws, mission.client_id, mission.id, formats=formats)
             for fmt, out in result.paths.items():
                 print(f"  {mission.id:<28} {fmt:<5} {out.relative_to(ws.path)}")
+        from workbench.reports.portfolio import generate_portfolio
+
+        portfolio = generate_portfolio(ws, formats)
+        for fmt, out in portfolio.paths.items():
+            print(f"  {'vue portefeuille':<28} {fmt:<5} {out.relative_to(ws.path)}")
         print(f"\nDémonstration prête en {time.perf_counter() - started:.0f} s : "
               f"{len(rows)} clients, rapports dans {ws.settings.reports_dir}.")
         _next_steps(path, codes)
@@ -79,3 +84,5 @@ def _next_steps(path, codes: dict[str, str]) -> None:
     print(f"  workbench{ws_opt} alerts   # « À traiter » : retards, preuves à actualiser, échéances")
     print(f"  workbench{ws_opt} tasks list cfa-batiment-avenir   # tâches qualité récurrentes")
     print(f"  workbench{ws_opt} calendar --ics portefeuille.ics   # calendrier de certification")
+    print(f"  workbench{ws_opt} batch                      # tous les livrables en parallèle (incrémental)")
+    print(f"  workbench{ws_opt} portfolio --consultant \"Karim Benali\"   # vue portefeuille filtrée")

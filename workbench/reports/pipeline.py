@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import RunError, UsageError
+from workbench.core.settings import Settings
 from workbench.core.vocab import MissionType
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
@@ -94,6 +95,12 @@ def parse_formats(raw: str | Sequence[str]) -> list[str]:
     return out
 
 
+NotebookExecutor = Callable[..., None]
+"""Runs a notebook like :func:`run_notebook`: (notebook, output, parameters, *, client_id); raises RunError."""
+PdfPrinter = Callable[..., Path]
+"""Prints an HTML file to PDF: (html, pdf, *, client_id) -> pdf; raises RunError."""
+
+
 @dataclass
 class _Job:
     ws: Workspace
@@ -105,35 +112,42 @@ class _Job:
     provenance: dict[str, str]
     html_text: str = ""
     tmp: Path | None = None
+    pdf_printer: PdfPrinter | None = None
 
 
 # -- steps ----------------------------------------------------------------------------------
 
 
-def _run_notebook(ws: Workspace, client_id: str, mission_id: str, notebook: Path, output: Path) -> None:
+def run_notebook(notebook: Path, output: Path, parameters: dict[str, str], *, client_id: str) -> None:
+    """Run a notebook once with papermill on a fresh kernel; the executed copy is kept at ``output``."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     try:
         pm.execute_notebook(
-            str(notebook), str(output),
-            parameters={"workspace": str(ws.path), "client": client_id, "mission": mission_id},
+            str(notebook), str(output), parameters=parameters,
             kernel_name=KERNEL, progress_bar=False, log_output=False, cwd=str(output.parent),
             report_mode=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
-        raise RunError(
-            f"Échec du rapport du client « {client_id} » : le notebook {notebook.name} s'est arrêté à la "
-            f"cellule {exc.cell_index} ({exc.ename} : {exc.evalue}). Le notebook partiellement exécuté est "
-            f"conservé : {output}",
-            client_id=client_id, notebook=notebook.name, cell_index=exc.cell_index, output_path=str(output),
-        ) from None
+        raise cell_failure(client_id, notebook, exc.cell_index, exc.ename, exc.evalue, output) from None
     except Exception as exc:  # noqa: BLE001 - kernel start-up, I/O: any failure becomes a RunError
         raise RunError(
             f"Échec du rapport du client « {client_id} » : le notebook {notebook.name} n'a pas pu être exécuté "
             f"({type(exc).__name__} : {exc}).",
             client_id=client_id, notebook=notebook.name, output_path=str(output) if output.exists() else None,
         ) from None
+
+
+def cell_failure(client_id: str, notebook: Path, cell_index: int, ename: str, evalue: str,
+                 output: Path) -> RunError:
+    """The error of a notebook stopped by a failing cell; its partially executed copy is kept."""
+    return RunError(
+        f"Échec du rapport du client « {client_id} » : le notebook {notebook.name} s'est arrêté à la "
+        f"cellule {cell_index} ({ename} : {evalue}). Le notebook partiellement exécuté est "
+        f"conservé : {output}",
+        client_id=client_id, notebook=notebook.name, cell_index=cell_index, output_path=str(output),
+    )
 
 
 def _provenance_from(executed: Path) -> dict[str, str]:
@@ -148,11 +162,12 @@ def _provenance_from(executed: Path) -> dict[str, str]:
     return {}
 
 
-def _html(job: _Job) -> str:
+def notebook_html(executed: Path, *, title: str, settings: Settings, provenance: dict[str, str]) -> str:
+    """An executed notebook as a report page: project template, no code, no script."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(job.executed, as_version=4)
+    nb = nbformat.read(executed, as_version=4)
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)])
     exporter.language_code = "fr"
     exporter.exclude_input = True
@@ -160,14 +175,18 @@ def _html(job: _Job) -> str:
     exporter.exclude_output_prompt = True
     exporter.exclude_markdown = True
     exporter.exclude_raw = True
-    settings = job.ws.settings
     resources = {
-        "metadata": {"name": f"Rapport Qualiopi — {job.client_id} — {job.mission_id}"},
-        "workbench": {"branding": settings.branding.model_dump(), "provenance": job.provenance},
+        "metadata": {"name": title},
+        "workbench": {"branding": settings.branding.model_dump(), "provenance": provenance},
         "workbench_css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8"),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
+
+
+def _html(job: _Job) -> str:
+    return notebook_html(job.executed, title=f"Rapport Qualiopi — {job.client_id} — {job.mission_id}",
+                         settings=job.ws.settings, provenance=job.provenance)
 
 
 def _export_html(job: _Job) -> Path:
@@ -207,7 +226,7 @@ def _export_pdf(job: _Job) -> Path:
         assert job.tmp is not None
         html = job.tmp / f"{job.base}.html"
         html.write_text(job.html_text, encoding="utf-8")
-    return html_to_pdf(html, pdf, client_id=job.client_id)
+    return (job.pdf_printer or html_to_pdf)(html, pdf, client_id=job.client_id)
 
 
 def _export_xlsx(job: _Job) -> Path:
@@ -251,8 +270,13 @@ def generate_report(
     *,
     notebook: Path | None = None,
     today: dt.date | None = None,
+    executor: NotebookExecutor | None = None,
+    pdf_printer: PdfPrinter | None = None,
 ) -> ReportResult:
-    """Run the report notebook for one client mission and export the requested formats."""
+    """Run the report notebook for one client mission and export the requested formats.
+
+    ``executor`` and ``pdf_printer`` replace the one-shot kernel and browser (the batch passes
+    warm ones); by default each call starts its own."""
     started = time.perf_counter()
     validate_client_id(client_id)
     wanted = parse_formats(formats)
@@ -271,14 +295,15 @@ def generate_report(
     nb_path = Path(notebook) if notebook else FOLLOWUP_NOTEBOOK if followup else NOTEBOOK
 
     t = time.perf_counter()
-    _run_notebook(ws, client_id, mission.id, nb_path, executed)
+    (executor or run_notebook)(nb_path, executed, {"workspace": str(ws.path), "client": client_id,
+                                                   "mission": mission.id}, client_id=client_id)
     timings["notebook"] = time.perf_counter() - t
     provenance = _provenance_from(executed)
     if not provenance:
         raise RunError(f"Le notebook {nb_path.name} n'a pas produit sa provenance (client « {client_id} »).",
                        client_id=client_id, notebook=nb_path.name, output_path=str(executed))
 
-    job = _Job(ws, client_id, mission.id, out_dir, base, executed, provenance)
+    job = _Job(ws, client_id, mission.id, out_dir, base, executed, provenance, pdf_printer=pdf_printer)
     paths: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="wb-report-") as tmp:
         job.tmp = Path(tmp)

@@ -223,6 +223,7 @@ def reset_demo(ws_path: Path) -> None:
     reports = ws_path / "reports"
     for client in CLIENTS:
         shutil.rmtree(reports / client.id, ignore_errors=True)
+    shutil.rmtree(reports / "_portefeuille", ignore_errors=True)
 
 
 LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="240" height="64" viewBox="0 0 240 64">
@@ -271,6 +272,10 @@ def demo_access_codes(ws: Workspace) -> dict[str, str]:
     return {client.id: create_access(store, client.id)[0] for client in CLIENTS}
 
 
+DEMO_CONSULTANTS = ("Sophie Durand", "Karim Benali")
+"""Two consultants, so the portfolio view has someone to filter by."""
+
+
 def _build_client(ws: Workspace, client: DemoClient, rng: random.Random) -> None:
     template = load_template(client.template)
     address = Address(street=client.street, postal_code=client.postal_code, city=client.city)
@@ -280,7 +285,7 @@ def _build_client(ws: Workspace, client: DemoClient, rng: random.Random) -> None
         "address": address,
         "contact": Contact(name=client.contact, role=client.contact_role,
                            email=f"contact@{client.id}.example", phone="04 00 00 00 00"),
-        "consultant": "Sophie Durand",
+        "consultant": DEMO_CONSULTANTS[sum(map(ord, client.id)) % len(DEMO_CONSULTANTS)],
     }
     if client.certified_on:
         cats = list(template.profile.categories)

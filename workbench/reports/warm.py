@@ -1,0 +1,332 @@
+"""Warm report workers: one Jupyter kernel and one Chromium kept alive across many clients.
+
+A fresh ``workbench report`` pays about 2 s to start a kernel and import the package in it, and
+1.5 s to start Chromium for the PDF. A :class:`WarmWorker` pays both once and then serves client
+after client, under three rules that keep one client's data out of the next one's outputs:
+
+- the kernel's namespace is wiped (``%reset -f``, figures closed, working folder set) before each
+  notebook, and the wipe is checked: a name left behind stops the run;
+- each PDF is printed in its own browser context (no shared cache, storage or cookies), closed after;
+- the kernel is replaced after ``recycle_after`` notebooks and after any error or timeout; the
+  browser after any PDF error.
+
+Kernel and browser each live on their own thread: the Jupyter client and Playwright's sync API both
+bind an asyncio loop to the thread that uses them, so they must not share one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from workbench.core.errors import RunError, WorkbenchError
+from workbench.core.files import write_atomically
+from workbench.reports.pipeline import KERNEL, cell_failure, chromium_path, generate_report
+from workbench.services.workspace import Workspace
+
+T = TypeVar("T")
+
+RECYCLE_AFTER = 40
+CELL_TIMEOUT_S = 300
+PDF_TIMEOUT_S = 120
+BROWSER_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-extensions", "--disable-default-apps")
+# Modules imported once per kernel, before any client: what makes the kernel "warm".
+KERNEL_WARMUP = "import workbench.reports.content, matplotlib.pyplot, IPython.display"
+# Run before every notebook. After the wipe only IPython's own names may remain.
+KERNEL_RESET = """\
+get_ipython().run_line_magic("reset", "-f")
+import matplotlib.pyplot as _wb_plt
+_wb_plt.close("all")
+del _wb_plt
+import os as _wb_os
+_wb_os.chdir({cwd!r})
+del _wb_os
+_wb_left = [k for k in get_ipython().user_ns if not k.startswith("_")
+            and k not in ("In", "Out", "get_ipython", "exit", "quit", "open")]
+if _wb_left:
+    raise RuntimeError("kernel state not cleared: " + ", ".join(sorted(_wb_left)))
+del _wb_left
+"""
+
+
+def _run(coro_fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a (possibly) async Jupyter client call on this thread's event loop."""
+    from jupyter_core.utils import ensure_async, run_sync
+
+    async def call() -> Any:
+        return await ensure_async(coro_fn(*args, **kwargs))
+
+    return run_sync(call)()
+
+
+class WarmKernel:
+    """One ipykernel reused notebook after notebook (use from a single thread)."""
+
+    def __init__(self, *, recycle_after: int = RECYCLE_AFTER, timeout: int = CELL_TIMEOUT_S) -> None:
+        self.recycle_after = recycle_after
+        self.timeout = timeout
+        self.km: Any = None
+        self.kc: Any = None
+        self.runs = 0
+        """Notebooks run by the current kernel."""
+        self.starts = 0
+        """Kernels started so far (1 + recycles)."""
+        self.pid: int | None = None
+
+    def start(self, cwd: Path | None = None) -> None:
+        if self.km is not None:
+            return
+        import nbformat
+        from nbclient import NotebookClient
+
+        boot = NotebookClient(nbformat.v4.new_notebook(), kernel_name=KERNEL, startup_timeout=120,
+                              extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        boot.km = boot.create_kernel_manager()
+        boot.start_new_kernel(cwd=str(cwd or Path.cwd()))
+        boot.start_new_kernel_client()
+        self.km, self.kc = boot.km, boot.kc
+        self.runs = 0
+        self.starts += 1
+        with contextlib.suppress(Exception):
+            self.pid = self.km.provisioner.process.pid
+        self._execute(KERNEL_WARMUP)
+
+    def _execute(self, code: str) -> None:
+        """Run housekeeping code on the kernel (through nbclient too: mixing it with the client's
+        ``execute_interactive`` on one connection leaves the next notebook waiting for output)."""
+        import nbformat
+        from nbclient import NotebookClient
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        NotebookClient(nb, km=self.km, kc=self.kc, timeout=self.timeout, allow_errors=False).execute()
+
+    def close(self) -> None:
+        km, kc = self.km, self.kc
+        self.km = self.kc = None
+        self.pid = None
+        if kc is not None:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
+        if km is not None:
+            with contextlib.suppress(Exception):
+                _run(km.shutdown_kernel, now=True)
+
+    def recycle(self) -> None:
+        self.close()
+
+    def execute(self, notebook: Path, output: Path, parameters: dict[str, str], *, client_id: str) -> None:
+        """Same contract as :func:`~workbench.reports.pipeline.run_notebook`, on this warm kernel."""
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        nb = load_notebook_node(str(notebook))
+        nb = parameterize_notebook(nb, parameters, kernel_name=KERNEL)
+        try:
+            if self.runs >= self.recycle_after:
+                self.recycle()
+            self.start(output.parent)
+            try:
+                self._execute(KERNEL_RESET.format(cwd=str(output.parent)))
+            except Exception as exc:  # noqa: BLE001 - never run a client on a kernel not cleared
+                raise RuntimeError(f"réinitialisation du noyau impossible ({exc})") from None
+            runner = NotebookClient(nb, km=self.km, kc=self.kc, timeout=self.timeout, allow_errors=False,
+                                    resources={"metadata": {"path": str(output.parent)}})
+            self.runs += 1
+            runner.execute()
+        except CellExecutionError as exc:
+            self.recycle()
+            nbformat.write(nb, output)
+            index = next((i for i, c in enumerate(nb.cells)
+                          if any(o.get("output_type") == "error" for o in c.get("outputs", []))), -1)
+            raise cell_failure(client_id, notebook, index, exc.ename, exc.evalue, output) from None
+        except Exception as exc:  # noqa: BLE001 - timeout, dead kernel, start-up failure: recycle
+            self.recycle()
+            with contextlib.suppress(Exception):
+                nbformat.write(nb, output)
+            what = "délai dépassé" if isinstance(exc, TimeoutError) else f"{type(exc).__name__} : {exc}"
+            raise RunError(
+                f"Échec du rapport du client « {client_id} » : le notebook {notebook.name} n'a pas pu être "
+                f"exécuté ({what}). Le noyau a été remplacé.",
+                client_id=client_id, notebook=notebook.name,
+                output_path=str(output) if output.exists() else None) from None
+        nbformat.write(nb, output)
+
+
+class WarmBrowser:
+    """One headless Chromium (Debian's, through Playwright) printing PDF after PDF."""
+
+    def __init__(self, *, timeout_s: int = PDF_TIMEOUT_S) -> None:
+        self.timeout_ms = timeout_s * 1000
+        self._pw: Any = None
+        self._browser: Any = None
+        self.pdfs = 0
+        self.starts = 0
+
+    def start(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            return
+        self.close()
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        self._browser = self._pw.chromium.launch(executable_path=chromium_path(), args=list(BROWSER_ARGS),
+                                                 headless=True)
+        self.starts += 1
+
+    def close(self) -> None:
+        browser, pw = self._browser, self._pw
+        self._browser = self._pw = None
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                browser.close()
+        if pw is not None:
+            with contextlib.suppress(Exception):
+                pw.stop()
+
+    def print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
+        context = None
+        try:
+            self.start()
+            context = self._browser.new_context(java_script_enabled=False)
+            # A report is self-contained: anything but the file itself and inline data is refused.
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                          else route.abort())
+            page = context.new_page()
+            page.goto(html.resolve().as_uri(), wait_until="load", timeout=self.timeout_ms)
+            data = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
+        except Exception as exc:  # noqa: BLE001 - any browser failure: replace the browser
+            self.close()
+            raise RunError(f"Export PDF impossible pour {html.name} (Chromium : {type(exc).__name__} : "
+                           f"{str(exc).splitlines()[0] if str(exc) else ''}). Le navigateur a été remplacé.",
+                           client_id=client_id) from None
+        finally:
+            if context is not None:
+                with contextlib.suppress(Exception):
+                    context.close()
+        write_atomically(pdf, lambda tmp: tmp.write_bytes(data), overwrite=True)
+        self.pdfs += 1
+        return pdf
+
+
+@dataclass
+class ClientTask:
+    """One client's deliverables, as sent to a worker (plain data: it crosses process boundaries)."""
+
+    workspace: str
+    client_id: str
+    mission_id: str
+    formats: tuple[str, ...]
+    fingerprint: str
+    today: str = field(default_factory=lambda: dt.date.today().isoformat())
+    kind: str = "report"
+    """"report" (one client) or "portfolio" (the view across ``client_ids``)."""
+    consultant: str | None = None
+    client_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class ClientOutcome:
+    client_id: str
+    mission_id: str
+    status: str
+    """"fait" or "echec"."""
+    outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    message: str = ""
+    partial_output: str | None = None
+    fingerprint: str = ""
+    worker: str = ""
+    kernel_pid: int | None = None
+    kernel_run: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+OnResult = Callable[[ClientOutcome], None]
+
+
+def _on_thread(executor: ThreadPoolExecutor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return executor.submit(fn, *args, **kwargs).result()
+
+
+class WarmWorker:
+    """A kernel and a browser, each on its own thread, serving :class:`ClientTask` after task."""
+
+    def __init__(self, name: str = "", *, recycle_after: int = RECYCLE_AFTER, timeout: int = CELL_TIMEOUT_S,
+                 on_done: Callable[[Workspace, ClientTask, ClientOutcome], None] | None = None) -> None:
+        self.name = name or f"pid-{os.getpid()}"
+        self.kernel = WarmKernel(recycle_after=recycle_after, timeout=timeout)
+        self.browser = WarmBrowser()
+        self._kthread = ThreadPoolExecutor(1, thread_name_prefix="wb-kernel")
+        self._bthread = ThreadPoolExecutor(1, thread_name_prefix="wb-browser")
+        self.on_done = on_done
+
+    def warm_up(self, *, pdf: bool = True) -> None:
+        """Start the kernel and (for PDFs) the browser side by side."""
+        futures = [self._kthread.submit(self.kernel.start)]
+        if pdf:
+            futures.append(self._bthread.submit(self.browser.start))
+        for f in futures:
+            with contextlib.suppress(Exception):  # a start failure shows again, per client, with its cause
+                f.result()
+
+    def _execute(self, *args: Any, **kwargs: Any) -> None:
+        _on_thread(self._kthread, self.kernel.execute, *args, **kwargs)
+
+    def _print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
+        return _on_thread(self._bthread, self.browser.print_pdf, html, pdf, client_id=client_id)
+
+    def run(self, task: ClientTask) -> ClientOutcome:
+        """Make one client's deliverables; never raises: a failure is an outcome."""
+        started = time.perf_counter()
+        out = ClientOutcome(task.client_id, task.mission_id, "echec", worker=self.name)
+        ws = None
+        try:
+            ws = Workspace.open(task.workspace, create=False)
+            today = dt.date.fromisoformat(task.today)
+            if task.kind == "portfolio":
+                from workbench.reports.portfolio import generate_portfolio
+
+                result = generate_portfolio(ws, task.formats, consultant=task.consultant, today=today,
+                                            executor=self._execute, pdf_printer=self._print_pdf)
+            else:
+                result = generate_report(ws, task.client_id, task.mission_id, task.formats, today=today,
+                                         executor=self._execute, pdf_printer=self._print_pdf)
+            out.status = "fait"
+            out.outputs = {k: str(v) for k, v in result.paths.items()}
+            out.timings = {k: round(v, 4) for k, v in result.timings.items()}
+            if self.on_done is not None:
+                self.on_done(ws, task, out)
+        except WorkbenchError as exc:
+            out.message = exc.message
+            out.partial_output = getattr(exc, "output_path", None)
+        except Exception as exc:  # noqa: BLE001 - one client's bug never stops the others
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            out.message = (f"Erreur interne pour le client « {task.client_id} » ({type(exc).__name__} : {exc}, "
+                           f"{Path(where.filename).name}:{where.lineno}).")
+        finally:
+            if ws is not None:
+                ws.close()
+        out.kernel_pid = self.kernel.pid
+        out.kernel_run = self.kernel.runs
+        out.seconds = round(time.perf_counter() - started, 3)
+        return out
+
+    def close(self) -> None:
+        for fn, pool in ((self.kernel.close, self._kthread), (self.browser.close, self._bthread)):
+            with contextlib.suppress(Exception):
+                pool.submit(fn).result(timeout=30)
+            pool.shutdown(wait=False, cancel_futures=True)
+
