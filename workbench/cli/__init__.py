@@ -72,6 +72,7 @@ COMMAND_MODULES = [
     "workbench.cli.tasks_cmd",
     "workbench.cli.calendar_cmd",
     "workbench.cli.grid_cmd",
+    "workbench.cli.assess_cmd",
 ]
 
 

@@ -8,7 +8,9 @@ import time
 from workbench.cli.common import print_table
 from workbench.core.errors import UsageError
 from workbench.core.settings import resolve_workspace
+from workbench.reports.opportunity_note import NOTE_FORMATS, generate_note
 from workbench.services.demo import build_demo
+from workbench.services.opportunity import list_prospects
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -44,6 +46,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             rows.append([client.id, client.name, client.template or "—",
                          ", ".join(f"{m.id} ({m.referential_id}, audit {m.audit_date:%d/%m/%Y})" for m in mine)])
         print_table(["Client", "Raison sociale", "Modèle", "Missions"], rows, max_width=70)
+        prospects = list_prospects(ws)
+        print("\nProspects (« Qualiopi, stratégique pour vous ? ») :")
+        print_table(["Prospect", "Raison sociale", "Verdict", "Montant en jeu (€/an)"],
+                    [[p.client_id, p.name, p.verdict_label or "—", p.revenue_at_stake or "—"] for p in prospects],
+                    max_width=50)
         if args.no_reports:
             print(f"\n{len(rows)} clients créés (rapports non générés).")
             _next_steps(path)
@@ -55,6 +62,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             result = generate_report(ws, mission.client_id, mission.id, formats=formats)
             for fmt, out in result.paths.items():
                 print(f"  {mission.id:<28} {fmt:<5} {out.relative_to(ws.path)}")
+        notes = [f for f in formats if f in NOTE_FORMATS]
+        for prospect in list_prospects(ws):
+            if notes:
+                for fmt, out in generate_note(ws, prospect.client_id, formats=notes).items():
+                    print(f"  {prospect.client_id:<28} {fmt:<5} {out.relative_to(ws.path)}")
         print(f"\nDémonstration prête en {time.perf_counter() - started:.0f} s : "
               f"{len(rows)} clients, rapports dans {ws.settings.reports_dir}.")
         _next_steps(path)
@@ -67,6 +79,8 @@ def _next_steps(path) -> None:
     ws_opt = "" if path == resolve_workspace(None) else f" --workspace {path}"
     print("\nPour continuer :")
     print(f"  workbench{ws_opt} client show forma-sud-conseil   # profil, cycle, durées d'audit")
+    print(f"  workbench{ws_opt} assess --prospects   # prospects et verdict d'opportunité")
+    print(f"  workbench{ws_opt} assess bretagne-cuisine-service --history   # historique des évaluations")
     print(f"  workbench{ws_opt} interview forma-sud-conseil   # grille d'entretien (Voilà)")
     print(f"  workbench{ws_opt} dashboard forma-sud-conseil   # tableau de bord du client (Voilà)")
     print(f"  workbench{ws_opt} referentiel diff rnq-2019-v9 rnq-2026")
