@@ -85,3 +85,14 @@ def test_cli_errors_are_french_with_exit_codes(tmp_path):
     # Nothing was created by the failed attempts.
     listed = run_cli("client", "list", "--json", workspace=tmp_path)
     assert listed.code in (0, 6) and "\"x\"" not in listed.out
+
+
+def test_spaced_numbers_and_quoted_fields(tmp_path):
+    lines = SAMPLE_FILE.read_text(encoding="utf-8").splitlines()
+    row = lines[2].split(";")
+    row[2] = '"FORMASUD; DIGITAL"'          # a quoted name holding the separator
+    row[4] = "823 456 785 00026"            # a SIRET written with spaces
+    path = tmp_path / "liste.csv"
+    path.write_text("\n".join([lines[0], lines[1], ";".join(row)]) + "\n", encoding="utf-8")
+    entry = find_provider(path, siret="82345678500026")
+    assert entry.name == "FORMASUD; DIGITAL" and entry.siret == "82345678500026"

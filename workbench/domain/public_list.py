@@ -66,8 +66,7 @@ def _title(text: str) -> str:
     return "".join(w if w in small and i else w.capitalize() for i, w in enumerate(words))
 
 
-def read_public_list(path: Path) -> list[dict[str, str]]:
-    """Rows of a downloaded extract, checked for the columns the prefill needs."""
+def _lines(path: Path) -> list[str]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -82,22 +81,51 @@ def read_public_list(path: Path) -> list[dict[str, str]]:
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise UsageError(f"Liste publique mal formée : {path} est vide.")
-    header = lines[0]
-    if ";" not in header:
+    if ";" not in lines[0]:
         raise UsageError(f"Liste publique mal formée : {path} — la première ligne ne contient aucun point-virgule "
                          "(attendu : le CSV de data.gouv.fr, colonnes séparées par « ; »).")
-    reader = csv.DictReader(lines, delimiter=";")
-    columns = reader.fieldnames or []
-    missing = [c for c in REQUIRED if c not in columns]
+    return lines
+
+
+def _scan(path: Path, key_column: str | None = None, key: str | None = None) -> tuple[list[str], list[list[str]], int]:
+    """Header, the rows whose ``key_column`` equals ``key`` (every row without a key), rows read.
+
+    Every row is checked for its number of columns; only matching rows are kept, so a full-size
+    list (about 150 000 rows) is scanned without building a dictionary per row.
+    """
+    lines = _lines(path)
+    header = next(csv.reader(lines[:1], delimiter=";"))
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise UsageError(f"Liste publique mal formée : {path} — colonne(s) absente(s) : {', '.join(missing)}.")
-    rows = []
-    for n, row in enumerate(reader, start=2):
-        if None in row or any(v is None for v in row.values()):
-            raise UsageError(f"Liste publique mal formée : {path}, ligne {n} — nombre de colonnes différent de "
-                             f"l'en-tête ({len(columns)} attendues).")
-        rows.append({k: (v or "").strip() for k, v in row.items()})
-    return rows
+    n = len(header)
+    idx = header.index(key_column) if key_column else None
+    kept: list[list[str]] = []
+    count = 0
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        count += 1
+        quoted = '"' in line
+        # Fast path: without quotes, a row is its fields split on « ; » (checked for their count);
+        # only rows that may hold the key, or that use quotes, go through the csv parser.
+        if not quoted and line.count(";") + 1 != n:
+            raise UsageError(f"Liste publique mal formée : {path}, ligne {number} — nombre de colonnes "
+                             f"différent de l'en-tête ({n} attendues, {line.count(';') + 1} lues).")
+        if quoted or idx is None or (key and key in line.replace(" ", "")):
+            row = next(csv.reader([line], delimiter=";"))
+            if len(row) != n:
+                raise UsageError(f"Liste publique mal formée : {path}, ligne {number} — nombre de colonnes "
+                                 f"différent de l'en-tête ({n} attendues, {len(row)} lues).")
+            if idx is None or row[idx].replace(" ", "") == key:
+                kept.append(row)
+    return header, kept, count
+
+
+def read_public_list(path: Path) -> list[dict[str, str]]:
+    """Rows of a downloaded extract, checked for the columns the prefill needs."""
+    header, rows, _ = _scan(path)
+    return [{k: v.strip() for k, v in zip(header, row, strict=True)} for row in rows]
 
 
 def _digits(value: str, n: int, what: str) -> str:
@@ -123,10 +151,10 @@ def find_provider(path: Path, *, siret: str | None = None, nda: str | None = Non
         raise UsageError("Indiquez --siret ou --nda (l'un des deux) pour chercher l'organisme dans la liste publique.")
     key, col, what = ((_digits(siret, 14, "SIRET"), COL_SIRET, "SIRET") if siret
                       else (_digits(nda or "", 11, "NDA"), COL_NDA, "NDA"))
-    rows = read_public_list(path)
-    found = [r for r in rows if re.sub(r"\s", "", r[col]) == key]
+    header, matches, count = _scan(path, col, key)
+    found = [{k: v.strip() for k, v in zip(header, row, strict=True)} for row in matches]
     if not found:
-        raise NotFoundError(f"{what} {key} absent de la liste publique {path.name} ({len(rows)} organisme(s) lus). "
+        raise NotFoundError(f"{what} {key} absent de la liste publique {path.name} ({count} organisme(s) lus). "
                             "Vérifiez le numéro, ou téléchargez un extrait plus récent sur data.gouv.fr.")
     if len(found) > 1 and col == COL_NDA:
         raise UsageError(f"NDA {key} présent {len(found)} fois dans {path.name} : précisez --siret.")
