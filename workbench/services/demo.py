@@ -20,8 +20,8 @@ from workbench.domain.profile import Address, Certification, Contact, Site
 from workbench.domain.records import Evidence
 from workbench.domain.templates import load_template, profile_from_template
 from workbench.referential.applicability import evaluate
-from workbench.services.demo_tasks import build_task_plans
 from workbench.services.demo_prospects import PROSPECT_IDS, build_prospects
+from workbench.services.demo_tasks import build_task_plans
 from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
 from workbench.store.tasks import task_actors
