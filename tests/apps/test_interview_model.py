@@ -54,8 +54,12 @@ def test_non_applicable_indicators_are_kept_with_reason(workspace):
     na = {e.number: e.reason for e in model.entries if not e.applicable}
     assert 14 in na and "CFA" in na[14]
     assert 27 in na and "sous-traitance" in na[27]
-    # 2026: the duty on violence, harassment and discrimination applies whatever the length
-    assert 12 not in na and "violences" in model.entry_by_number(12).reason
+    # 2026 (issue 10): 12 stays, in part, for short courses: only its violence and
+    # discrimination questions are asked.
+    assert 12 not in na
+    twelve = model.entry_by_number(12)
+    assert "en partie" in twelve.reason and "2 jours" in twelve.reason
+    assert "procedure-abandon" not in [q.id for q in twelve.questions]
     # progress counts applicable indicators only
     assert model.progress().applicable == 33 - len(na)
 

@@ -43,7 +43,8 @@ def test_demo_covers_templates_versions_and_verdicts(tmp_path):
     ws = build_demo(tmp_path)
     clients = ws.store.list_clients()
     assert len(clients) >= 6
-    assert {c.template for c in clients} == set(template_names())
+    # Prospects prefilled from the public list have no template; clients cover every template.
+    assert {c.template for c in clients if not c.prospect} == set(template_names())
     missions = ws.store.list_missions()
     assert {m.referential_id for m in missions} == {"rnq-2019-v9", "rnq-2026"}
     verdicts = {a.verdict for m in missions for a in ws.store.list_answers(m.id).values()}
@@ -98,6 +99,18 @@ def test_rebuilding_the_demo_keeps_answers_changed_by_someone(tmp_path):
         build_demo(tmp_path)
 
 
+def test_demo_has_one_prospect_of_each_verdict(tmp_path):
+    from workbench.services.opportunity import list_prospects
+
+    ws = build_demo(tmp_path)
+    try:
+        verdicts = {p.client_id: p.verdict for p in list_prospects(ws)}
+    finally:
+        ws.close()
+    assert sorted(verdicts.values()) == ["anticipate", "not_priority", "strategic_now"]
+    assert verdicts["atelier-savoirs-pratiques"] == "not_priority"
+
+
 def test_demo_refuses_a_configured_store(tmp_path):
     (tmp_path / "workbench.yaml").write_text("store_url: sqlite:///ailleurs.db\n", encoding="utf-8")
     with pytest.raises(WorkbenchError, match="store_url"):
@@ -145,3 +158,14 @@ def test_full_demo_reports_every_mission_in_three_formats_without_leaks(tmp_path
                 assert other.name not in text, (m.id, output, other.name)
                 assert other.siret not in text, (m.id, output, other.id)
                 assert f"{other.id}-m" not in text, (m.id, output, other.id)
+    # Each prospect's « Note d'opportunité » names it and no one else.
+    prospects = [c for c in clients.values() if c.prospect]
+    assert len(prospects) == 3
+    for me in prospects:
+        notes = sorted((tmp_path / "reports" / me.id).glob("note-opportunite-*.html"))
+        assert len(notes) == 1 and notes[0].with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+        text = notes[0].read_text(encoding="utf-8")
+        assert me.name in text
+        for other in clients.values():
+            if other.id != me.id:
+                assert other.name not in text and other.siret not in text, (me.id, other.id)

@@ -75,6 +75,7 @@ COMMAND_MODULES = [
     "workbench.cli.space_cmd",
     "workbench.cli.sessions_cmd",
     "workbench.cli.batch_cmd",
+    "workbench.cli.assess_cmd",
 ]
 
 

@@ -16,6 +16,7 @@ from workbench.core.validation import read_yaml
 from workbench.core.vocab import AuditType, Verdict
 from workbench.domain.audit_cycle import audit_duration, cycle_dates
 from workbench.domain.profile import FIELD_LABELS, ClientProfile, profile_from_data, validate_client_id
+from workbench.domain.public_list import find_provider
 from workbench.domain.templates import list_templates, load_template, profile_from_template
 from workbench.referential.applicability import evaluate
 from workbench.referential.library import Library
@@ -28,10 +29,17 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     csub = p.add_subparsers(dest="client_command", metavar="SOUS-COMMANDE", parser_class=type(p))
     csub.required = True
 
-    np_ = csub.add_parser("new", parents=[parent], help="créer un client à partir d'un modèle")
+    np_ = csub.add_parser("new", parents=[parent],
+                          help="créer un client à partir d'un modèle ou de la liste publique des organismes")
     np_.add_argument("id", metavar="ID", help="identifiant du client (minuscules, chiffres, tirets)")
-    np_.add_argument("--template", required=True, metavar="MODÈLE",
-                     help="modèle de départ (voir « workbench client templates »)")
+    np_.add_argument("--template", metavar="MODÈLE",
+                     help="modèle de départ (voir « workbench client templates ») ; obligatoire sans "
+                          "--from-public-list")
+    np_.add_argument("--from-public-list", metavar="FICHIER.csv",
+                     help="pré-remplir depuis un extrait téléchargé de la liste publique des organismes de "
+                          "formation (data.gouv.fr), avec --siret ou --nda")
+    np_.add_argument("--prospect", action="store_true",
+                     help="organisme prospect (évaluation d'opportunité avant toute mission)")
     np_.add_argument("--name", metavar="RAISON_SOCIALE", help="raison sociale")
     np_.add_argument("--siret", metavar="SIRET", help="SIRET (14 chiffres)")
     np_.add_argument("--nda", metavar="NDA", help="numéro de déclaration d'activité (11 chiffres)")
@@ -118,24 +126,61 @@ def _applicability_summary(profile: ClientProfile, library: Library, today: dt.d
     return rows
 
 
+def _from_public_list(args: argparse.Namespace, client_id: str) -> tuple[ClientProfile, list[str], str]:
+    """Profile prefilled from the public list (+ the template, when given, for what it lacks)."""
+    entry = find_provider(Path(args.from_public_list), siret=args.siret, nda=args.nda)
+    data = entry.profile_data()
+    notes: list[str] = []
+    template = load_template(args.template) if args.template else None
+    base: dict[str, Any] = template.profile.model_dump(mode="json", exclude_unset=True) if template else {}
+    base.update(data)
+    if args.name:
+        base["name"] = args.name
+    if entry.certified_categories:
+        cats = [c.value for c in entry.certified_categories]
+        base.setdefault("categories", cats)
+        base["certification"] = {"certified": False, "categories": cats}
+        notes.append(f"certifié Qualiopi selon la liste publique pour {', '.join(cats)} : date du certificat et "
+                     "certificateur à saisir à la main (client update --certified-on … --certifier …)")
+    elif "categories" not in base:
+        base["categories"] = ["AF"]
+        notes.append("catégories d'action (aucune certification dans la liste : AF retenu provisoirement)")
+    base.update(id=client_id, prospect=bool(args.prospect), consultant=args.consultant,
+                template=template.name if template else None)
+    profile = profile_from_data({k: v for k, v in base.items() if v is not None},
+                                f"Profil du client « {client_id} » (liste publique)")
+    missing = [FIELD_LABELS[k] for k in ("revenue_band", "funding", "contact") if getattr(profile, k) is None]
+    return profile, notes + missing, f"de la liste publique ({entry.name}, SIRET {entry.siret})"
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     client_id = validate_client_id(args.id)
-    template = load_template(args.template)
-    profile = profile_from_template(
-        template, client_id, args.name or client_id, siret=args.siret, nda=args.nda, consultant=args.consultant,
-    )
-    remaining = template.remaining(profile)
-    if not args.name:
-        remaining.insert(0, f"raison sociale (provisoirement « {client_id} »)")
+    if args.from_public_list:
+        profile, remaining, origin = _from_public_list(args, client_id)
+        template = load_template(args.template) if args.template else None
+    else:
+        if not args.template:
+            raise UsageError("Indiquez un modèle (--template) ou une liste publique (--from-public-list FICHIER.csv "
+                             "avec --siret ou --nda).")
+        template = load_template(args.template)
+        profile = profile_from_template(
+            template, client_id, args.name or client_id, siret=args.siret, nda=args.nda,
+            consultant=args.consultant, prospect=True if args.prospect else None,
+        )
+        origin = f"du modèle « {template.title} » ({template.name})"
+        remaining = template.remaining(profile)
+        if not args.name:
+            remaining.insert(0, f"raison sociale (provisoirement « {client_id} »)")
     with open_workspace(args, create=True) as ws:
         ws.store.create_client(profile)
         today = dt.date.today()
         summary = _applicability_summary(profile, ws.library, today)
+    to_check = template.to_complete if template else []
     if args.json:
-        print_json({"profile": profile.model_dump(mode="json"), "template": template.name,
-                    "remaining": remaining, "to_check": template.to_complete, "applicability": summary})
+        print_json({"profile": profile.model_dump(mode="json"), "template": template.name if template else None,
+                    "remaining": remaining, "to_check": to_check, "applicability": summary})
         return 0
-    print(f"Client « {client_id} » créé à partir du modèle « {template.title} » ({template.name}).")
+    print(f"{'Prospect' if profile.prospect else 'Client'} « {client_id} » créé à partir {origin}.")
     print(profile.scope().describe())
     for row in summary:
         if row["in_force_today"]:
@@ -145,11 +190,14 @@ def cmd_new(args: argparse.Namespace) -> int:
         print("\nReste à renseigner :")
         for item in remaining:
             print(f"  - {item}")
-    if template.to_complete:
+    if to_check:
         print("\nÀ vérifier pour ce type d'organisme :")
-        for item in template.to_complete:
+        for item in to_check:
             print(f"  - {item}")
-    print(f"\nÉtape suivante : workbench mission new {client_id} --type pre_audit --audit-date AAAA-MM-JJ")
+    if profile.prospect:
+        print(f"\nÉtape suivante : workbench assess {client_id} --answers REPONSES.yaml")
+    else:
+        print(f"\nÉtape suivante : workbench mission new {client_id} --type pre_audit --audit-date AAAA-MM-JJ")
     return 0
 
 

@@ -8,7 +8,9 @@ import time
 from workbench.cli.common import print_table
 from workbench.core.errors import UsageError
 from workbench.core.settings import resolve_workspace
+from workbench.reports.opportunity_note import NOTE_FORMATS, generate_note
 from workbench.services.demo import build_demo, demo_access_codes
+from workbench.services.opportunity import list_prospects
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -45,6 +47,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                          ", ".join(f"{m.id} ({m.referential_id}, audit {m.audit_date:%d/%m/%Y})" for m in mine)])
         print_table(["Client", "Raison sociale", "Modèle", "Missions"], rows, max_width=70)
         codes = demo_access_codes(ws)
+        prospects = list_prospects(ws)
+        print("\nProspects (« Qualiopi, stratégique pour vous ? ») :")
+        print_table(["Prospect", "Raison sociale", "Verdict", "Montant en jeu (€/an)"],
+                    [[p.client_id, p.name, p.verdict_label or "—", p.revenue_at_stake or "—"] for p in prospects],
+                    max_width=50)
         if args.no_reports:
             print(f"\n{len(rows)} clients créés (rapports non générés).")
             _next_steps(path, codes)
@@ -56,6 +63,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             result = generate_report(ws, mission.client_id, mission.id, formats=formats)
             for fmt, out in result.paths.items():
                 print(f"  {mission.id:<28} {fmt:<5} {out.relative_to(ws.path)}")
+        notes = [f for f in formats if f in NOTE_FORMATS]
+        for prospect in list_prospects(ws):
+            if notes:
+                for fmt, out in generate_note(ws, prospect.client_id, formats=notes).items():
+                    print(f"  {prospect.client_id:<28} {fmt:<5} {out.relative_to(ws.path)}")
         from workbench.reports.portfolio import generate_portfolio
 
         portfolio = generate_portfolio(ws, formats)
@@ -76,6 +88,8 @@ def _next_steps(path, codes: dict[str, str]) -> None:
     print(f"  workbench{ws_opt} serve   # puis ouvrez http://127.0.0.1:8870/ et saisissez un code")
     print("\nPour continuer :")
     print(f"  workbench{ws_opt} client show forma-sud-conseil   # profil, cycle, durées d'audit")
+    print(f"  workbench{ws_opt} assess --prospects   # prospects et verdict d'opportunité")
+    print(f"  workbench{ws_opt} assess bretagne-cuisine-service --history   # historique des évaluations")
     print(f"  workbench{ws_opt} interview forma-sud-conseil   # grille d'entretien (Voilà)")
     print(f"  workbench{ws_opt} dashboard forma-sud-conseil   # aperçu local du tableau de bord (Voilà)")
     print(f"  workbench{ws_opt} client changes forma-sud-conseil   # ce que le client a fait depuis son espace")

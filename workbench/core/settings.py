@@ -41,6 +41,17 @@ class Branding(BaseModel):
         return v
 
 
+class OpportunityRates(BaseModel):
+    """Rates used by the opportunity assessment's cost estimate (euros, excl. VAT)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    auditor_day_rate: float = Field(default=1100, gt=0)
+    """Certifier's price per audit day (practitioners report 1 500 to 2 000 € for 1.5 audit days)."""
+    internal_day_cost: float = Field(default=350, ge=0)
+    """Value of one day of the provider's internal time."""
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -48,6 +59,7 @@ class Settings(BaseModel):
     store_url: str | None = None
     """Store location; defaults to ``sqlite:///<workspace>/workbench.db``."""
     branding: Branding = Field(default_factory=Branding)
+    opportunity: OpportunityRates = Field(default_factory=OpportunityRates)
 
     @property
     def store_path(self) -> Path | None:

@@ -184,6 +184,7 @@ FIELD_LABELS = {
     "trainers": "nombre de formateurs",
     "employees": "nombre de salariés",
     "consultant": "consultant en charge",
+    "prospect": "prospect",
 }
 
 
@@ -206,6 +207,8 @@ class ClientProfile(_M):
     consultant: str | None = None
     template: str | None = None
     """Template the profile was created from, if any."""
+    prospect: bool = False
+    """Not yet a client: an organisation assessed for the opportunity of certification."""
 
     @field_validator("id")
     @classmethod

@@ -20,6 +20,7 @@ from workbench.domain.profile import Address, Certification, Contact, Site
 from workbench.domain.records import Evidence
 from workbench.domain.templates import load_template, profile_from_template
 from workbench.referential.applicability import evaluate
+from workbench.services.demo_prospects import PROSPECT_IDS, build_prospects
 from workbench.services.demo_sessions import build_demo_review
 from workbench.services.demo_tasks import build_task_plans
 from workbench.services.workspace import Workspace
@@ -196,7 +197,7 @@ def _check_workspace(ws_path: Path) -> None:
     store = SQLiteStore(db, create=False)
     try:
         is_demo = store.get_meta(DEMO_MARKER) == "1"
-        demo_ids = {c.id for c in CLIENTS}
+        demo_ids = {c.id for c in CLIENTS} | PROSPECT_IDS
         foreign = sorted(c.id for c in store.list_clients() if not is_demo or c.id not in demo_ids)
         everyone = set(store.history_actors()) | set(task_actors(store)) | set(SessionRepository(store).actors())
         actors = sorted(everyone - {DEMO_ACTOR}) if is_demo else []
@@ -221,8 +222,8 @@ def reset_demo(ws_path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         (ws_path / f"{STORE_FILE}{suffix}").unlink(missing_ok=True)
     reports = ws_path / "reports"
-    for client in CLIENTS:
-        shutil.rmtree(reports / client.id, ignore_errors=True)
+    for client_id in [c.id for c in CLIENTS] + sorted(PROSPECT_IDS):
+        shutil.rmtree(reports / client_id, ignore_errors=True)
     shutil.rmtree(reports / "_portefeuille", ignore_errors=True)
 
 
@@ -261,6 +262,7 @@ def build_demo(ws_path: Path) -> Workspace:
         _build_client(ws, client, rng)
     build_task_plans(ws)
     build_demo_review(ws)
+    build_prospects(ws)
     return ws
 
 

@@ -1,0 +1,169 @@
+"""« Note d'opportunité Qualiopi »: the opportunity assessment as a client deliverable.
+
+Same pipeline as the client report: the shipped notebook ``note_opportunite.ipynb`` runs with
+papermill (parameters: workspace, client, assessment), nbconvert renders it through the project's
+``qualiopi`` template (no code, no script), headless Chromium prints the PDF. Files appear whole
+or not at all. Word output waits for DOCX support in the report pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from workbench import __version__
+from workbench.core.dates import fr_date
+from workbench.core.errors import NotFoundError, RunError, UsageError
+from workbench.core.files import write_atomically
+from workbench.data import notebook
+from workbench.domain.opportunity import RiskKind, Support
+from workbench.domain.profile import ClientProfile, validate_client_id
+from workbench.reports.content import TEMPLATE_DIR, logo_data_uri
+from workbench.reports.pipeline import KERNEL, TEMPLATE_NAME, _provenance_from, html_to_pdf
+from workbench.services.workspace import Workspace
+from workbench.store.opportunity import StoredAssessment, get_assessment, list_assessments
+
+NOTE_NOTEBOOK = notebook("note_opportunite.ipynb")
+NOTE_TEMPLATE_DIR = TEMPLATE_DIR / "opportunity"
+NOTE_FORMATS = ("html", "pdf")
+
+RISK_LABELS = {RiskKind.TOO_EARLY.value: "Trop tôt", RiskKind.TOO_LATE.value: "Trop tard",
+               RiskKind.CAPACITY.value: "Capacité", RiskKind.MATURITY.value: "Maturité"}
+SUPPORT_NOTES = {
+    Support.EXTERNAL_ACCOMPANIMENT.value: "Le consultant guide la compréhension du référentiel, la structuration et "
+    "la formalisation, conduit un pré-audit et peut être présent le jour de l'audit ; l'objectif est que "
+    "l'organisme devienne autonome. Les formules « clés en main » (tableur auto-rempli, manuel qualité recopié) "
+    "sont à éviter : elles ne tiennent pas au premier audit de surveillance.",
+    Support.SHARED_APPROACH.value: "Une fois les bases posées, un responsable qualité externalisé suit "
+    "l'organisme dans la durée : il vérifie que la pratique reste conforme, signale tôt les écarts et prépare "
+    "les audits suivants ; l'organisme reste pilote de sa démarche.",
+    Support.NONE.value: "Aucune démarche à engager maintenant : la situation sera réexaminée si les financements, "
+    "la taille de l'activité ou les attentes des partenaires évoluent.",
+}
+
+
+@dataclass
+class NoteContext:
+    profile: ClientProfile
+    stored: StoredAssessment
+    branding: Any
+    logo: str | None
+    provenance: dict[str, str]
+
+
+def _pick(ws: Workspace, client_id: str, assessment_id: int | None) -> StoredAssessment:
+    if assessment_id is not None:
+        stored = get_assessment(ws.store, assessment_id)
+        if stored.client_id != client_id:
+            raise NotFoundError(f"L'évaluation n° {assessment_id} n'appartient pas au client « {client_id} ».")
+        return stored
+    history = list_assessments(ws.store, client_id)
+    if not history:
+        raise NotFoundError(f"Aucune évaluation d'opportunité pour « {client_id} » : lancez d'abord "
+                            f"« workbench assess {client_id} --answers FICHIER.yaml ».")
+    return history[-1]
+
+
+def load_note_context(workspace: str | Path | None, client: str, assessment: int | None = None) -> NoteContext:
+    ws = Workspace.open(workspace, create=False)
+    profile = ws.store.get_client(client)
+    stored = _pick(ws, client, assessment)
+    digest = hashlib.sha256(json.dumps([profile.model_dump(mode="json"), stored.result], sort_keys=True,
+                                       ensure_ascii=False).encode()).hexdigest()[:16]
+    provenance = {"client": client, "assessment": str(stored.id), "assessed_on": stored.assessed_on.isoformat(),
+                  "input_hash": digest, "package_version": __version__,
+                  "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    return NoteContext(profile, stored, ws.settings.branding, logo_data_uri(ws), provenance)
+
+
+def _eur(value: float | int | None) -> str:
+    return "—" if value is None else f"{round(value):,} €".replace(",", "\u202f")
+
+
+def render_note(ctx: NoteContext) -> str:
+    env = Environment(loader=FileSystemLoader(str(NOTE_TEMPLATE_DIR)), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(fr_date=fr_date, eur=_eur, fr_iso=lambda s: fr_date(dt.date.fromisoformat(s)))
+    return env.get_template("note.html.j2").render(
+        r=ctx.stored.result, profile=ctx.profile, assessed_on=ctx.stored.assessed_on, branding=ctx.branding,
+        logo=ctx.logo, provenance=ctx.provenance, risk_labels=RISK_LABELS, support_notes=SUPPORT_NOTES)
+
+
+def show_note(ctx: NoteContext) -> None:
+    """Display the note in the notebook; the output carries the provenance as metadata."""
+    from IPython.display import HTML, display
+
+    display(HTML(render_note(ctx)), metadata={"workbench_provenance": ctx.provenance})
+
+
+def _execute(ws: Workspace, client_id: str, stored: StoredAssessment, output: Path) -> dict[str, str]:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        pm.execute_notebook(str(NOTE_NOTEBOOK), str(output),
+                            parameters={"workspace": str(ws.path), "client": client_id, "assessment": stored.id},
+                            kernel_name=KERNEL, progress_bar=False, log_output=False, cwd=str(output.parent),
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    except PapermillExecutionError as exc:
+        raise RunError(f"Échec de la note d'opportunité de « {client_id} » : cellule {exc.cell_index} "
+                       f"({exc.ename} : {exc.evalue}). Notebook conservé : {output}", client_id=client_id,
+                       notebook=NOTE_NOTEBOOK.name, cell_index=exc.cell_index, output_path=str(output)) from None
+    provenance = _provenance_from(output)
+    if provenance:
+        return provenance
+    raise RunError(f"La note d'opportunité de « {client_id} » n'a pas produit sa provenance.", client_id=client_id)
+
+
+def _html(ws: Workspace, executed: Path, title: str, provenance: dict[str, str]) -> str:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)])
+    exporter.language_code = "fr"
+    exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
+    exporter.exclude_markdown = exporter.exclude_raw = True
+    resources = {"metadata": {"name": title},
+                 "workbench": {"branding": ws.settings.branding.model_dump(), "provenance": provenance},
+                 "workbench_css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")}
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4), resources=resources)
+    return body
+
+
+def generate_note(ws: Workspace, client_id: str, assessment_id: int | None = None,
+                  formats: tuple[str, ...] | list[str] = NOTE_FORMATS) -> dict[str, Path]:
+    """Render the note of an assessment (the latest by default) into ``reports/<client>/``."""
+    validate_client_id(client_id)
+    wanted = [f.strip().lower() for f in formats if f.strip()]
+    unknown = [f for f in wanted if f not in NOTE_FORMATS]
+    if unknown or not wanted:
+        raise UsageError(f"format de note inconnu : {', '.join(unknown) or 'aucun'} (formats : "
+                         f"{', '.join(NOTE_FORMATS)} ; Word en attente de la prise en charge DOCX du pipeline).")
+    ws.store.get_client(client_id)
+    stored = _pick(ws, client_id, assessment_id)
+    out_dir = ws.settings.reports_dir / client_id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    base = f"note-opportunite-{client_id}-{stored.id}"
+    paths: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="wb-note-") as tmp:
+        executed = out_dir / f"{base}.ipynb"  # kept beside the note, as the client report does
+        provenance = _execute(ws, client_id, stored, executed)
+        html_text = _html(ws, executed, f"Note d'opportunité Qualiopi — {client_id}", provenance)
+        html_tmp = Path(tmp) / f"{base}.html"
+        html_tmp.write_text(html_text, encoding="utf-8")
+        if "html" in wanted:
+            target = out_dir / f"{base}.html"
+            write_atomically(target, lambda p: p.write_text(html_text, encoding="utf-8"), overwrite=True)
+            paths["html"] = target
+        if "pdf" in wanted:
+            target = out_dir / f"{base}.pdf"
+            write_atomically(target, lambda p: html_to_pdf(html_tmp, p, client_id=client_id), overwrite=True)
+            paths["pdf"] = target
+    return paths
