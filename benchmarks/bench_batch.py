@@ -91,7 +91,9 @@ def baseline(root: Path, ids: list[str], formats: str) -> float:
 
 
 class PeakRSS:
-    """Peak resident memory of each direct child process of this one, with its descendants."""
+    """Peak resident memory of each direct child process of this one, with its descendants.
+
+    RSS summed over processes counts pages they share (Chromium's processes share a lot): an upper bound."""
 
     def __init__(self) -> None:
         self.peaks: dict[int, int] = {}
@@ -103,11 +105,11 @@ class PeakRSS:
         while not self._stop.is_set():
             for child in me.children():
                 try:
+                    if "multiprocessing.resource_tracker" in " ".join(child.cmdline()):
+                        continue
                     procs = [child, *child.children(recursive=True)]
                     rss = sum(p.memory_info().rss for p in procs)
                 except psutil.Error:
-                    continue
-                if "multiprocessing.resource_tracker" in " ".join(child.cmdline()):
                     continue
                 self.peaks[child.pid] = max(self.peaks.get(child.pid, 0), rss)
             self._stop.wait(0.2)
