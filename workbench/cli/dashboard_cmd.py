@@ -19,7 +19,7 @@ from workbench.apps.dashboard.launch import (
 )
 from workbench.cli.common import settings_from
 from workbench.cli.serve import check_port, supervise
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import RunError
 from workbench.domain.profile import validate_client_id
 
 
@@ -55,7 +55,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
         def started(proc: subprocess.Popen) -> None:
             if not wait_listening(args.port, proc):
-                raise WorkbenchError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
+                raise RunError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
             shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
             print(f"Tableau de bord de {client} ({shown}), en lecture seule :")
             print(f"  {url}")

@@ -73,3 +73,5 @@ def _next_steps(path) -> None:
     print(f"  workbench{ws_opt} alerts   # « À traiter » : retards, preuves à actualiser, échéances")
     print(f"  workbench{ws_opt} tasks list cfa-batiment-avenir   # tâches qualité récurrentes")
     print(f"  workbench{ws_opt} calendar --ics portefeuille.ics   # calendrier de certification")
+    print(f"  workbench{ws_opt} client export forma-sud-conseil -o forma.qwb   # paquet pour un collègue ; "
+          "garanties de sécurité : docs/security.md")

@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Callable
 
 from workbench.apps.interview.launch import HOST
-from workbench.core.errors import UsageError, WorkbenchError
+from workbench.core.errors import RunError, UsageError
 
 
 def check_port(port: int) -> None:
@@ -32,7 +32,7 @@ def supervise(cmd: list[str], env: dict[str, str], *, when_started: Callable[[su
     try:
         proc = subprocess.Popen(cmd, env=env)
     except OSError as exc:
-        raise WorkbenchError(f"Impossible de lancer Voilà ({exc}).") from None
+        raise RunError(f"Impossible de lancer Voilà ({exc}).") from None
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if when_started is not None:
