@@ -15,7 +15,7 @@ from tests.test_bundle import new_ws, rewrite
 from workbench.core.errors import BundleError, ProfileError
 from workbench.domain.profile import ClientProfile
 from workbench.store.bundle import export_client, import_bundle
-from workbench.store.bundle_safety import MAX_JSON_DEPTH, MAX_JSON_VALUES, check_json_bounds
+from workbench.store.bundle_safety import MAX_JSON_DEPTH, MAX_JSON_VALUES, check_json_bounds, check_json_depth
 
 source, bundle = test_bundle.source, test_bundle.bundle  # the shared fixtures: a populated workspace, its bundle
 
@@ -148,10 +148,10 @@ def test_members_announcing_a_huge_size_refused(bundle, dest, tmp_path):
 
 def test_bounds_do_not_reject_real_text():
     # brackets and commas inside strings are text, not structure
-    check_json_bounds(json.dumps([{"notes": "[" * 10_000 + "," * 10_000}]).encode())
+    check_json_bounds(json.dumps([{"notes": "[" * 10_000 + "," * 10_000}] * 40).encode())
     with pytest.raises(ValueError):
-        check_json_bounds(b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1))
-    check_json_bounds(b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH)
+        check_json_depth(json.loads("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1)))
+    check_json_depth(json.loads("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH))
 
 
 # -- item 8: imported history is marked; signatures ------------------------------------------------

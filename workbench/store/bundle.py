@@ -37,7 +37,7 @@ from workbench.domain.profile import profile_from_data, validate_client_id
 from workbench.domain.records import Action, Answer, Evidence, Mission, mission_type_conflict, now
 from workbench.referential.library import Library
 from workbench.store import Store, bundle_safety
-from workbench.store.bundle_safety import BundleLimitError, check_json_bounds
+from workbench.store.bundle_safety import BundleLimitError, check_json_bounds, check_json_depth
 
 FORMAT_NAME = "qualiopi-workbench-bundle"
 FORMAT_VERSION = 2
@@ -334,13 +334,17 @@ def _read_member(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
 def _parse_json(blob: bytes, name: str, path: Path) -> Any:
     try:
         check_json_bounds(blob)
-        return json.loads(blob.decode("utf-8"))
+        value = json.loads(blob.decode("utf-8"))
+        check_json_depth(value)
+        return value
     except BundleLimitError as exc:
         raise _corrupt(path, f"élément « {name} » hors limites : {exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _corrupt(path, f"élément « {name} » : JSON invalide ({exc})") from None
-    except (RecursionError, MemoryError):  # a backstop: the bounds above should have caught it
-        raise _corrupt(path, f"élément « {name} » hors limites : structure trop grande ou trop profonde") from None
+    except RecursionError:  # nested far deeper than the limit: the parser itself gives up
+        raise _corrupt(path, f"élément « {name} » hors limites : {bundle_safety.DEPTH_MESSAGE}") from None
+    except MemoryError:  # a backstop: the bounds above should have caught it
+        raise _corrupt(path, f"élément « {name} » hors limites : structure trop grande") from None
 
 
 def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -1,8 +1,9 @@
 """Defences of client bundles against hostile or mistaken files.
 
-- **Bounded parsing**: a member's size, its number of JSON values and its nesting depth are
-  checked on the raw bytes before :func:`json.loads` builds anything, so a small zip cannot expand
-  into gigabytes of Python objects nor exhaust the recursion limit.
+- **Bounded parsing**: a member's size and its number of JSON values are checked on the raw bytes
+  before :func:`json.loads` builds anything, so a small zip cannot expand into gigabytes of Python
+  objects; its nesting depth is checked right after parsing (a RecursionError of the parser, for
+  absurd depths, is reported the same way).
 - **Signature**: with a firm key (``bundle_signing_key`` in ``workbench.yaml``), the manifest, which
   holds the SHA-256 of every member, is signed with HMAC-SHA256; the importing workspace checks it.
 - **Organisation identity**: a bundle whose organisation differs from the local client of the same
@@ -33,7 +34,6 @@ SIGNATURE_ALGORITHM = "HMAC-SHA256"
 MIN_KEY_LENGTH = 32
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_INNERMOST = re.compile(rb"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
 
 
 class BundleLimitError(ValueError):
@@ -41,20 +41,30 @@ class BundleLimitError(ValueError):
 
 
 def check_json_bounds(blob: bytes) -> None:
-    """Refuse JSON bytes too large, with too many values or nested too deep, without parsing them."""
+    """Refuse JSON bytes too large or with too many values, without parsing them."""
     if len(blob) > MAX_MEMBER_SIZE:
         raise BundleLimitError(f"taille {len(blob)} octets, au-delà de la limite de {MAX_MEMBER_SIZE} octets")
     skeleton = _STRING.sub(b"0", blob)  # strings can hold brackets and commas: take them out first
     values = skeleton.count(b",") + skeleton.count(b"[") + skeleton.count(b"{")
     if values > MAX_JSON_VALUES:
         raise BundleLimitError(f"plus de {MAX_JSON_VALUES} valeurs JSON ({values})")
-    for _ in range(MAX_JSON_DEPTH + 1):
-        if b"[" not in skeleton and b"{" not in skeleton:
-            return
-        skeleton, found = _INNERMOST.subn(b"0", skeleton)
-        if not found:
-            return  # unbalanced: json.loads reports it as invalid JSON
-    raise BundleLimitError(f"imbrication de plus de {MAX_JSON_DEPTH} niveaux")
+
+
+def check_json_depth(value: Any) -> None:
+    """Refuse a parsed value nested deeper than :data:`MAX_JSON_DEPTH` (walked without recursion).
+
+    Deeper still, :func:`json.loads` itself stops with a RecursionError, reported the same way.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise BundleLimitError(DEPTH_MESSAGE)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+
+
+DEPTH_MESSAGE = f"imbrication de plus de {MAX_JSON_DEPTH} niveaux"
 
 
 # -- signature -------------------------------------------------------------------------------------
