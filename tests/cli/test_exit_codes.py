@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import REPO, run_cli
-from tests.test_store_failures import seed
+from tests.support import REPO, run_cli
+from tests.support import seed_workspace as seed
 from workbench.core import errors
 
 DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 130, 143}

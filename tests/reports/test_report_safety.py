@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import REPO, run_cli
-from tests.namespace_support import WB, run_in_mount_namespace
-from tests.test_store_failures import seed
+from tests.support import REPO, WB, run_cli, run_in_mount_namespace
+from tests.support import seed_workspace as seed
 
 OUT = Path("reports") / "acme"
 SET = ("rapport-acme-m1.html", "rapport-acme-m1.pdf", "rapport-acme-m1.ipynb", "plan-actions-acme-m1.xlsx")

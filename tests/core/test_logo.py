@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import run_cli
-from tests.test_store_failures import seed
+from tests.support import run_cli
+from tests.support import seed_workspace as seed
 from workbench.apps.dashboard.data import open_readonly
 from workbench.core.errors import ConfigError
 from workbench.core.logo import MAX_LOGO_BYTES, load_logo, logo_data_uri

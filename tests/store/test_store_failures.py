@@ -6,7 +6,6 @@ process, a damaged file, an empty file; read-only commands never create a databa
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import sqlite3
@@ -17,28 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import run_cli
-from tests.namespace_support import WB, run_in_mount_namespace
+from tests.support import WB, run_cli, run_in_mount_namespace
+from tests.support import seed_workspace as seed
 from workbench.core.errors import StoreError
-from workbench.core.vocab import MissionType, Verdict
-from workbench.domain.profile import ClientProfile
-from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
 from workbench.store.errors import StoreBusyError
 
 BACKUP_ADVICE = "Restaurez une sauvegarde"
-
-
-def seed(ws_dir: Path) -> str:
-    ws_dir.mkdir(parents=True, exist_ok=True)
-    ws = Workspace.open(ws_dir, actor="consultant-test")
-    try:
-        ws.store.create_client(ClientProfile(id="acme", name="ACME Formation", categories=["AF"]))
-        m = ws.new_mission("acme", mission_type=MissionType.PRE_AUDIT, audit_date=dt.date(2026, 12, 15))
-        ws.store.save_answer(m.id, "rnq-2026:ind:01", verdict=Verdict.CONFORME, notes="Site web complet")
-    finally:
-        ws.close()
-    return m.id
 
 
 def digest(path: Path) -> str:

@@ -8,8 +8,8 @@ import sqlite3
 
 from openpyxl import load_workbook
 
-from tests.cli_support import run_cli
-from tests.test_store_failures import seed
+from tests.support import run_cli
+from tests.support import seed_workspace as seed
 from workbench.core.text import SafeStream, clean_text, terminal_safe
 from workbench.core.vocab import MissionType
 from workbench.domain.records import Action

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import test_bundle
-from tests.cli_support import run_cli
-from tests.test_bundle import new_ws, rewrite
+from tests.store import test_bundle
+from tests.store.test_bundle import new_ws, rewrite
+from tests.support import run_cli
 from workbench.core.errors import BundleError, ProfileError
 from workbench.domain.profile import ClientProfile
 from workbench.store.bundle import export_client, import_bundle
