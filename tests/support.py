@@ -437,3 +437,51 @@ def seed_sample(ws, client_id: str, mission_id: str, *, n: int = 12, size: int |
     repository(ws).upsert(client_id, sessions_for(client_id, n))
     _, sample = draw_for_mission(ws, client_id, mission_id, size=size, seed=seed)
     return sample
+
+
+# -- hardening tests: a small workspace, and a private mount namespace (root) -------------------
+
+def seed_workspace(ws_dir: Path) -> str:
+    """A workspace folder holding client « acme » (ACME Formation, AF) and one answered mission; its id."""
+    import datetime as dt
+
+    from workbench.core.vocab import MissionType, Verdict
+    from workbench.domain.profile import ClientProfile
+    from workbench.services.workspace import Workspace
+
+    ws_dir.mkdir(parents=True, exist_ok=True)
+    ws = Workspace.open(ws_dir, actor="consultant-test")
+    try:
+        ws.store.create_client(ClientProfile(id="acme", name="ACME Formation", categories=["AF"]))
+        m = ws.new_mission("acme", mission_type=MissionType.PRE_AUDIT, audit_date=dt.date(2026, 12, 15))
+        ws.store.save_answer(m.id, "rnq-2026:ind:01", verdict=Verdict.CONFORME, private_notes="Site web complet")
+    finally:
+        ws.close()
+    return m.id
+
+
+#: The command line, to use inside the scripts given to :func:`run_in_mount_namespace`.
+WB = f"{sys.executable} -m workbench"
+
+
+def run_in_mount_namespace(script: str, *, env: dict[str, str] | None = None,
+                           timeout: int = 900) -> subprocess.CompletedProcess:
+    """Run ``script`` with bash (``-eu``) in a private mount namespace (``unshare -m``), as root.
+
+    Tests use it to put a workspace on a small tmpfs (a full disk) or behind a read-only bind
+    mount: the mounts exist only inside the namespace and vanish with it; the host is untouched.
+    """
+    import shutil
+
+    import pytest
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.fail("Ce test demande root et unshare (util-linux) pour monter un tmpfs privé ; "
+                    "la CI tourne en root.", pytrace=False)
+    full_env = dict(os.environ)
+    full_env.pop("WORKBENCH_DEBUG", None)
+    full_env.update(env or {})
+    proc = subprocess.run(["unshare", "-m", "--propagation", "private", "bash", "-eu", "-c", script],
+                          capture_output=True, text=True, env=full_env, cwd=REPO, timeout=timeout)
+    assert proc.returncode == 0, f"script failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    return proc

@@ -256,7 +256,7 @@ def test_update_fills_in_what_remains_and_keeps_history(client):
 def test_update_from_edited_yaml(client, tmp_path):
     ws = client
     text = ok(run(ws, "client", "show", "formapro-lyon", "--yaml"))
-    assert text.startswith("# Profil du client « formapro-lyon »") and "id:" not in text
+    assert text.startswith("# Profil du client « formapro-lyon »") and "\nid: formapro-lyon\n" in text
     edited = tmp_path / "profil.yaml"
     edited.write_text(text.replace("trainers: 12", "trainers: 15"), encoding="utf-8")
     ok(run(ws, "client", "update", "formapro-lyon", "--from", str(edited)))

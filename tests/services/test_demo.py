@@ -71,7 +71,7 @@ def test_demo_refuses_a_workspace_with_real_clients(tmp_path):
     assert [c.id for c in store.list_clients()] == ["vrai-client"]
     store.close()
     r = run_cli("demo", "--no-reports", workspace=tmp_path)
-    assert r.code == 1 and "n'écrase rien" in r.err and "Traceback" not in r.err
+    assert r.code == 2 and "n'écrase rien" in r.err and "Traceback" not in r.err
 
 
 def test_rebuilding_the_demo_never_deletes_what_a_consultant_added(tmp_path):

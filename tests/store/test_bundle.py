@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.errors import BundleError, NotFoundError, UsageError
+from workbench.core.errors import BundleError, NotFoundError, StoreError, UsageError
 from workbench.core.vocab import ActionStatus, MissionType, Verdict
 from workbench.domain.plan import STATE_KEY as ACTIONS_STATE_KEY
 from workbench.domain.plan import GapKind, ProposedAction
@@ -35,7 +35,7 @@ def new_ws(path: Path, actor: str) -> Workspace:
 
 def populate(ws: Workspace, client_id: str = "formapro-lyon") -> None:
     profile = profile_from_template(load_template("organisme-multi-activites"), client_id, "FormaPro Lyon",
-                                    siret="73282932000074")
+                                    siret="73282932000074" if client_id == "formapro-lyon" else None)  # one SIRET, one client
     ws.store.create_client(profile)
     ws.store.update_client(profile.model_copy(update={"consultant": "Alice Conseil"}))
     m1 = ws.new_mission(client_id, mission_type=MissionType.PRE_AUDIT, audit_date=dt.date(2026, 12, 15))
@@ -156,8 +156,10 @@ def test_round_trip_into_fresh_workspace_is_identical(source, bundle, tmp_path):
         assert dest.store.list_answers(m.id) == source.store.list_answers(m.id)
         assert dest.store.list_evidence(m.id) == source.store.list_evidence(m.id)
         assert dest.store.list_actions(m.id) == source.store.list_actions(m.id)
-        strip = [h.model_dump(exclude={"id"}) for h in source.store.history(m.id)]
-        assert [h.model_dump(exclude={"id"}) for h in dest.store.history(m.id)] == strip
+        marks = {"id", "imported_from", "imported_at"}  # the destination marks what it received
+        strip = [h.model_dump(exclude=marks) for h in source.store.history(m.id)]
+        assert [h.model_dump(exclude=marks) for h in dest.store.history(m.id)] == strip
+        assert all(h.imported_from and h.imported_from["bundle"] == bundle.name for h in dest.store.history(m.id))
     # The imported mission works with the rest of the package.
     assert sum(a.applicable for a in dest.applicability("formapro-lyon-m1")) == 28
     # Exporting again from the destination gives the same content (not the same manifest time).
@@ -285,7 +287,7 @@ def test_merge_is_all_or_nothing(source, bundle, tmp_path, monkeypatch):
         return original(c, table, cols, values)
 
     monkeypatch.setattr(SQLiteStore, "_insert_keeping_id", staticmethod(failing))
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreError):  # the SQLite failure, named for the user
         import_bundle(dest.store, bundle)
     assert calls["n"] == 2
     assert not dest.store.client_exists("formapro-lyon")

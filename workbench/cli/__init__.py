@@ -11,6 +11,8 @@ import argparse
 import errno
 import importlib
 import os
+import signal
+import sqlite3
 import sys
 import traceback
 from collections.abc import Sequence
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from workbench import __version__
 from workbench.core.errors import UsageError, WorkbenchError
 from workbench.core.settings import ENV_WORKSPACE
+from workbench.core.text import SafeStream
 
 # argparse looks its messages up through gettext at call time; give it French ones.
 _ARGPARSE_FR = {
@@ -121,7 +124,35 @@ def build_parser() -> FrenchParser:
     return parser
 
 
+INTERRUPTED_EXIT = 130
+TERMINATED_EXIT = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that temporary files and child processes are cleaned up."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Nothing read from the store or a file may drive the terminal: control characters are shown as «�».
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -129,9 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkbenchError as exc:
         print(f"Erreur : {exc.message}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("Interrompu.", file=sys.stderr)
-        return 130
+        return TERMINATED_EXIT if isinstance(exc, Terminated) else INTERRUPTED_EXIT
+    except sqlite3.Error as exc:  # a read outside the store's own error handling
+        from workbench.store.errors import sqlite_failure
+
+        err = sqlite_failure(exc, "de l'espace de travail", writing=False)
+        print(f"Erreur : {err.message}", file=sys.stderr)
+        return err.exit_code
     except BrokenPipeError:
         return 0
     except OSError as exc:  # permission denied, disk full, a folder that does not exist...

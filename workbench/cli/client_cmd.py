@@ -79,6 +79,10 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     ip.add_argument("file", metavar="FICHIER", help="paquet créé par « workbench client export »")
     ip.add_argument("--merge", action="store_true",
                     help="fusionner avec un client existant (ajoute ce qui manque, n'écrase rien)")
+    ip.add_argument("--as", dest="as_id", metavar="ID",
+                    help="importer sous un autre identifiant (par exemple un autre organisme portant le même)")
+    ip.add_argument("--accept-unsigned", action="store_true",
+                    help="accepter un paquet non signé alors qu'une clé de signature est configurée")
     ip.add_argument("--json", action="store_true", help="rapport au format JSON")
     ip.set_defaults(func=cmd_import)
 
@@ -286,8 +290,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         summary = _applicability_summary(profile, ws.library, dt.date.today())
     if args.yaml:
         print(PROFILE_YAML_HEADER.format(id=client_id), end="")
-        print(yaml.safe_dump(profile.model_dump(mode="json", exclude={"id"}), allow_unicode=True,
-                             sort_keys=False), end="")
+        # the id travels with the profile: « update --from » refuses another client's file
+        print(yaml.safe_dump({"id": client_id, **profile.model_dump(mode="json", exclude={"id"})},
+                             allow_unicode=True, sort_keys=False), end="")
         return 0
     cycle = cycle_dates(profile)
     upcoming = ([AuditType.SURVEILLANCE, AuditType.RENOUVELLEMENT] if profile.certification.certified
@@ -356,9 +361,14 @@ def _updated_profile(current: ClientProfile, args: argparse.Namespace) -> Client
             raise UsageError(exc.message) from None
         if not isinstance(raw, dict):
             raise UsageError(f"profil invalide dans {args.from_file} : un dictionnaire YAML est attendu.")
-        if raw.get("id", current.id) != current.id:
-            raise UsageError(f"l'identifiant ne se modifie pas ({raw['id']!r} dans {args.from_file}, "
-                             f"client {current.id!r}).")
+        if "id" not in raw:
+            raise UsageError(f"le fichier {args.from_file} ne dit pas à quel client il appartient (champ « id » "
+                             f"absent) : partez de « workbench client show {current.id} --yaml », qui l'écrit, ou "
+                             f"ajoutez « id: {current.id} » si ce profil est bien celui de ce client. Rien n'a été "
+                             "modifié.")
+        if raw["id"] != current.id:
+            raise UsageError(f"le fichier {args.from_file} est le profil d'un autre client ({raw['id']!r}), pas "
+                             f"de {current.id!r} : rien n'a été modifié (l'identifiant ne se modifie pas).")
         data = {**raw, "id": current.id}
     flat = {key: getattr(args, key) for key in ("name", "siret", "nda", "consultant", "revenue_band")}
     data.update({k: v for k, v in flat.items() if v is not None})
@@ -401,7 +411,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     client_id = validate_client_id(args.id)
     with open_workspace(args) as ws:
         ws.store.get_client(client_id)  # unknown client: clear message before touching the disk
-        written = export_client(ws.store, client_id, args.output, overwrite=args.force)
+        written = export_client(ws.store, client_id, args.output, overwrite=args.force,
+                                signing_key=ws.settings.bundle_signing_key)
         missions = ws.store.list_missions(client_id)
     print(f"Client « {client_id} » exporté dans {written} ({len(missions)} mission(s)).")
     print(f"Pour l'importer ailleurs : workbench client import {written}")
@@ -410,7 +421,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     with open_workspace(args, create=True) as ws:
-        report = import_bundle(ws.store, args.file, merge=args.merge, library=ws.library)
+        report = import_bundle(ws.store, args.file, merge=args.merge, library=ws.library,
+                               signing_key=ws.settings.bundle_signing_key, accept_unsigned=args.accept_unsigned,
+                               as_id=args.as_id)
     if args.json:
         print_json(report.to_dict())
         return 0

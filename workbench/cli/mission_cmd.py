@@ -183,15 +183,31 @@ def cmd_history(args: argparse.Namespace) -> int:
         print_json([e.model_dump(mode="json") for e in entries])
         return 0
     scope = f", indicateur {_number(indicator)}" if indicator else ""
+    imports = list(dict.fromkeys(_origin(e) for e in entries if e.imported_from))
     if not entries:
         print(f"Aucune modification enregistrée pour la mission « {mission.id} »{scope}.")
         return 0
     print(f"Historique de la mission « {mission.id} »{scope} : {len(entries)} modification(s)")
     print_table(
         ["Quand", "Qui", "Ind.", "Objet", "Champ", "Avant", "Après"],
-        [[e.at.astimezone().strftime("%d/%m/%Y %H:%M:%S"), e.actor, _number(e.indicator_id),
+        [[e.at.astimezone().strftime("%d/%m/%Y %H:%M:%S"),
+          e.actor + (f" [importé {imports.index(_origin(e)) + 1}]" if e.imported_from else ""),
+          _number(e.indicator_id),
           ENTITY_LABELS.get(e.entity, e.entity), FIELD_LABELS.get(e.field, e.field),
           _show(e.before, e.field), _show(e.after, e.field)] for e in entries],
         max_width=50,
     )
+    for n, (source, at) in enumerate(imports, start=1):
+        print(f"[importé {n}] : entrée reçue d'un paquet client, non saisie dans cet espace de travail — {source}, "
+              f"importée le {at}.")
     return 0
+
+
+def _origin(e: HistoryEntry) -> tuple[str, str]:
+    """How an imported history entry's source is shown: (bundle and its signature, import time)."""
+    o = e.imported_from or {}
+    signature = {"verified": "signature du cabinet vérifiée", "unchecked": "signature non vérifiée"}.get(
+        str(o.get("signature")), "non signé")
+    by = f", créé par {o['created_by']}" if o.get("created_by") else ""
+    at = e.imported_at.astimezone().strftime("%d/%m/%Y %H:%M:%S") if e.imported_at else "?"
+    return f"paquet {o.get('bundle', '?')}{by} ({signature})", at

@@ -18,7 +18,7 @@ from workbench.apps.dashboard.launch import (
     wait_listening,
 )
 from workbench.apps.interview.launch import HOST
-from workbench.core.errors import UsageError, WorkbenchError
+from workbench.core.errors import RunError, UsageError
 
 
 def check_port(port: int, host: str = HOST) -> None:
@@ -56,7 +56,7 @@ def supervise(cmd: list[str], env: dict[str, str], *, when_started: Callable[[su
     except OSError as exc:
         if out is not None:
             out.close()
-        raise WorkbenchError(f"Impossible de lancer Voilà ({exc}).") from None
+        raise RunError(f"Impossible de lancer Voilà ({exc}).") from None
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if when_started is not None:
@@ -91,7 +91,7 @@ def serve_with_token(notebook: Path, port: int, env: dict[str, str], *, open_bro
 
         def started(proc: subprocess.Popen) -> None:
             if not wait_listening(port, proc):
-                raise WorkbenchError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
+                raise RunError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
             shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
             announce(url)
             if open_browser:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 
 class WorkbenchError(Exception):
-    """Base class: a problem the user can understand and fix."""
+    """Base class: a problem the user can understand and fix.
+
+    Raise one of the subclasses: each carries the exit code of its documented family (README,
+    « Codes de sortie »); the base class's code 1 is reserved for unexpected internal errors.
+    """
 
     exit_code = 1
 
@@ -24,6 +28,10 @@ class UsageError(WorkbenchError):
     """Bad arguments on the command line (argparse-level or semantic)."""
 
     exit_code = 2
+
+
+class ConfigError(UsageError):
+    """The workspace's settings (``workbench.yaml``, the logo) are invalid: same family as usage."""
 
 
 class ReferentialError(WorkbenchError):

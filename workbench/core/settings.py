@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import ConfigError
 
 ENV_WORKSPACE = "WORKBENCH_WORKSPACE"
 CONFIG_FILE = "workbench.yaml"
@@ -60,6 +60,16 @@ class Settings(BaseModel):
     """Store location; defaults to ``sqlite:///<workspace>/workbench.db``."""
     branding: Branding = Field(default_factory=Branding)
     opportunity: OpportunityRates = Field(default_factory=OpportunityRates)
+    bundle_signing_key: str | None = Field(default=None, repr=False)
+    """The firm's secret for signing client bundles (HMAC-SHA256), the same in each of its workspaces."""
+
+    @field_validator("bundle_signing_key")
+    @classmethod
+    def _key(cls, v: str | None) -> str | None:
+        if v is not None and len(v.strip()) < 32:
+            raise ValueError("clé de signature trop courte (32 caractères au moins ; par exemple la sortie de "
+                             "« python3 -c 'import secrets; print(secrets.token_hex(32))' »)")
+        return v.strip() if v else v
 
     @property
     def store_path(self) -> Path | None:
@@ -96,7 +106,7 @@ def resolve_workspace(explicit: str | os.PathLike[str] | None = None) -> Path:
 def load_settings(workspace: str | os.PathLike[str] | None = None) -> Settings:
     ws = resolve_workspace(workspace)
     if ws.exists() and not ws.is_dir():
-        raise WorkbenchError(f"L'espace de travail {ws} existe mais n'est pas un dossier.")
+        raise ConfigError(f"L'espace de travail {ws} existe mais n'est pas un dossier.")
     data: dict = {}
     cfg = ws / CONFIG_FILE
     if cfg.exists():
@@ -106,13 +116,13 @@ def load_settings(workspace: str | os.PathLike[str] | None = None) -> Settings:
         try:
             loaded = read_yaml(cfg, "Fichier de configuration")
         except ReferentialError as exc:
-            raise WorkbenchError(exc.message) from None
+            raise ConfigError(exc.message) from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
-            raise WorkbenchError(f"Fichier de configuration invalide : {cfg} (dictionnaire YAML attendu).")
+            raise ConfigError(f"Fichier de configuration invalide : {cfg} (dictionnaire YAML attendu).")
         if "workspace" in loaded:
-            raise WorkbenchError(
+            raise ConfigError(
                 f"Fichier de configuration invalide : {cfg} — champ « workspace » non permis : "
                 "l'espace de travail est le dossier qui contient ce fichier."
             )
@@ -122,4 +132,4 @@ def load_settings(workspace: str | os.PathLike[str] | None = None) -> Settings:
     except ValidationError as exc:
         text, _, field = describe_validation_error(exc, data, list_key="\0")
         where = f" — champ « {field} »" if field else ""
-        raise WorkbenchError(f"Fichier de configuration invalide : {cfg}{where} : {text}.") from None
+        raise ConfigError(f"Fichier de configuration invalide : {cfg}{where} : {text}.") from None

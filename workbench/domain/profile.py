@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbench.core.dates import add_months
 from workbench.core.errors import ProfileError, UsageError
+from workbench.core.text import clean_data
 from workbench.core.vocab import Category, Condition
 from workbench.referential.applicability import INCOMPATIBLE_CONDITIONS, Scope, with_implied
 
@@ -55,8 +56,19 @@ def siret_is_valid(siret: str) -> bool:
     return total % 10 == 0
 
 
+MAX_HEADCOUNT = 100_000
+"""More trainers, employees or staff on a site than any training provider has: a typing mistake."""
+
+
 class _M(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # Surrounding spaces stripped, so a blank name is refused as empty (« texte vide »).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        """Free text never keeps control characters (see :mod:`workbench.core.text`)."""
+        return clean_data(data) if isinstance(data, dict) else data
 
 
 class Address(_M):
@@ -79,7 +91,7 @@ class Address(_M):
 class Site(_M):
     name: str = Field(min_length=1)
     address: Address
-    permanent_staff: int = Field(default=0, ge=0)
+    permanent_staff: int = Field(default=0, ge=0, le=MAX_HEADCOUNT)
     central_function: bool = False
 
 
@@ -202,8 +214,8 @@ class ClientProfile(_M):
     certification: Certification = Field(default_factory=Certification)
     revenue_band: RevenueBand | None = None
     funding: FundingMix | None = None
-    trainers: int | None = Field(default=None, ge=0)
-    employees: int | None = Field(default=None, ge=0)
+    trainers: int | None = Field(default=None, ge=0, le=MAX_HEADCOUNT)
+    employees: int | None = Field(default=None, ge=0, le=MAX_HEADCOUNT)
     consultant: str | None = None
     template: str | None = None
     """Template the profile was created from, if any."""
@@ -217,6 +229,14 @@ class ClientProfile(_M):
             return validate_client_id(v)
         except UsageError as exc:
             raise ValueError(exc.message.removeprefix("identifiant client invalide : ")) from None
+
+    @field_validator("template")
+    @classmethod
+    def _template(cls, v: str | None) -> str | None:
+        if v is not None and not SLUG_RE.fullmatch(v):
+            raise ValueError(f"nom de modèle invalide « {v} » (un nom de « workbench client templates », "
+                             "sans chemin)")
+        return v
 
     @field_validator("siret")
     @classmethod

@@ -9,8 +9,9 @@ import datetime as dt
 import getpass
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.core.text import clean_data
 from workbench.core.vocab import ActionStatus, AuditType, MissionType, Verdict
 
 
@@ -27,6 +28,28 @@ def default_actor() -> str:
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        """Free text never keeps control characters (see :mod:`workbench.core.text`)."""
+        return clean_data(data) if isinstance(data, dict) else data
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("texte vide (uniquement des espaces)")
+    return value.strip()
+
+
+def mission_type_conflict(mission_type: MissionType, audit_type: AuditType) -> str | None:
+    """Why a mission type contradicts the audit it prepares, or None when they agree."""
+    required = {MissionType.PREP_SURVEILLANCE: AuditType.SURVEILLANCE,
+                MissionType.PREP_RENOUVELLEMENT: AuditType.RENOUVELLEMENT}.get(mission_type)
+    if required is not None and audit_type != required:
+        return (f"une mission « {mission_type.label} » prépare un « {required.label} », "
+                f"pas un « {audit_type.label} »")
+    return None
 
 
 class Mission(_M):
@@ -71,6 +94,8 @@ class Evidence(_M):
     indicator_id: str
     label: str = Field(min_length=1)
     location: str = ""
+
+    _label = field_validator("label")(_not_blank)
     represents_date: dt.date | None = None
     """The date the evidence represents (e.g. the survey it summarises), not when it was seen."""
     owner: str = ""
@@ -84,6 +109,8 @@ class Action(_M):
     indicator_id: str
     title: str = Field(min_length=1)
     detail: str = ""
+
+    _title = field_validator("title")(_not_blank)
     priority: int = Field(default=2, ge=1, le=4)
     owner: str = ""
     status: ActionStatus = ActionStatus.A_FAIRE
@@ -106,3 +133,6 @@ class HistoryEntry(_M):
     after: Any
     actor: str
     at: dt.datetime
+    imported_from: dict[str, Any] | None = None
+    """For an entry that came from a bundle: the bundle (file, SHA-256, author, signature)."""
+    imported_at: dt.datetime | None = None

@@ -8,12 +8,10 @@ Formatting helpers (French dates and numbers) are plain functions, also used as 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import io
 import json
-import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from workbench import __version__
 from workbench.core.dates import add_months, fr_date, fr_date_long
 from workbench.core.errors import ReferentialError
+from workbench.core.logo import logo_data_uri as checked_logo_uri
 from workbench.core.settings import Branding
 from workbench.core.vocab import AuditType, Verdict
 from workbench.domain.audit_cycle import audit_duration
@@ -220,14 +219,8 @@ def chart_overall(counts: Counts) -> str:
 
 
 def logo_data_uri(ws: Workspace) -> str | None:
-    """The branding logo inlined as a data URI (the report must work offline)."""
-    path = ws.settings.logo_path()
-    if not path or not path.is_file():
-        return None
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
-    if mime not in ("image/png", "image/jpeg", "image/svg+xml", "image/gif"):
-        return None
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    """The branding logo inlined as a data URI (the report must work offline); a bad logo is refused."""
+    return checked_logo_uri(ws.settings)
 
 
 @dataclass

@@ -42,6 +42,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from workbench import __version__
 from workbench.core.errors import UsageError
 from workbench.core.files import write_atomically
+from workbench.core.text import clean_text
 from workbench.core.vocab import ActionStatus
 from workbench.domain.records import Action, HistoryEntry, Mission
 from workbench.referential.library import Referential
@@ -129,8 +130,8 @@ def build_workbook(layout: SheetLayout, rows: Sequence[Sequence[object]], proven
     ws.title = layout.sheet
     headers = layout.headers
     ws.append(headers)
-    for row in rows:
-        ws.append(list(row))
+    for row in rows:  # XML forbids control characters: old data holding some must not break the file
+        ws.append([clean_text(v) if isinstance(v, str) else v for v in row])
     last_row = len(rows) + 1
     last_col = get_column_letter(len(headers))
 
@@ -174,7 +175,7 @@ def build_workbook(layout: SheetLayout, rows: Sequence[Sequence[object]], proven
     ps = wb.create_sheet(PROVENANCE_SHEET)
     ps.append(["Élément", "Valeur"])
     for key, value in provenance.items():
-        ps.append([key, str(value)])
+        ps.append([key, clean_text(str(value))])
     ps.append([])
     ps.append(["Mode d'emploi", layout.instructions])
     for cell in ps[1]:

@@ -19,6 +19,7 @@ properties in the workbook. The values come from the executed notebook itself.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 import subprocess
@@ -29,12 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import RunError, UsageError
+from workbench.core.files import StagedOutputs, check_target
+from workbench.core.logo import load_logo
+from workbench.core.processes import run_group
 from workbench.core.settings import Settings
 from workbench.core.vocab import MissionType
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
 from workbench.reports.content import TEMPLATE_DIR
 from workbench.reports.excel import export_action_plan
+from workbench.reports.kernel import ContainedKernelManager, stop_leftover_kernels
 from workbench.services.analysis import update_plan
 from workbench.services.planning import PlanResult
 from workbench.services.workspace import Workspace
@@ -118,25 +123,36 @@ class _Job:
 # -- steps ----------------------------------------------------------------------------------
 
 
-def run_notebook(notebook: Path, output: Path, parameters: dict[str, str], *, client_id: str) -> None:
-    """Run a notebook once with papermill on a fresh kernel; the executed copy is kept at ``output``."""
+def run_notebook(notebook: Path, output: Path, parameters: dict[str, str], *, client_id: str,
+                 shown: Path | None = None) -> None:
+    """Run a notebook once with papermill on a fresh kernel into ``output``; a failure names ``shown``,
+    where the partially executed copy is kept."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    shown = shown or output
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters,
             kernel_name=KERNEL, progress_bar=False, log_output=False, cwd=str(output.parent),
             report_mode=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            kernel_manager_class=ContainedKernelManager,  # silent, and killed with the report (kernel.py)
         )
     except PapermillExecutionError as exc:
-        raise cell_failure(client_id, notebook, exc.cell_index, exc.ename, exc.evalue, output) from None
+        raise cell_failure(client_id, notebook, exc.cell_index, exc.ename, exc.evalue, shown) from None
+    except OSError as exc:  # a full disk or a folder that cannot be written: named as such by the CLI
+        if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
+            raise
+        raise RunError(f"Échec du rapport du client « {client_id} » : le notebook {notebook.name} n'a pas pu "
+                       f"être exécuté ({exc}).", client_id=client_id, notebook=notebook.name) from None
     except Exception as exc:  # noqa: BLE001 - kernel start-up, I/O: any failure becomes a RunError
         raise RunError(
             f"Échec du rapport du client « {client_id} » : le notebook {notebook.name} n'a pas pu être exécuté "
             f"({type(exc).__name__} : {exc}).",
-            client_id=client_id, notebook=notebook.name, output_path=str(output) if output.exists() else None,
+            client_id=client_id, notebook=notebook.name, output_path=str(shown) if output.exists() else None,
         ) from None
+    finally:
+        stop_leftover_kernels()  # Ctrl+C, SIGTERM, any error: no kernel outlives the report
 
 
 def cell_failure(client_id: str, notebook: Path, cell_index: int, ename: str, evalue: str,
@@ -207,8 +223,8 @@ def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
     with tempfile.TemporaryDirectory(prefix="wb-chromium-") as profile:
         cmd = [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                f"--print-to-pdf={pdf}", html.resolve().as_uri()]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT_S, check=False)
+        try:  # own process group, killed whole on any exit: no Chromium left behind by Ctrl+C or a kill
+            proc = run_group(cmd, timeout=PDF_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             raise RunError(f"Export PDF interrompu après {PDF_TIMEOUT_S} s (Chromium) pour {html.name}.",
                            client_id=client_id) from None
@@ -281,6 +297,7 @@ def generate_report(
     validate_client_id(client_id)
     wanted = parse_formats(formats)
     mission = ws.resolve_mission(client_id, mission_id)
+    load_logo(ws.settings)  # a bad logo is refused before anything runs
     timings: dict[str, float] = {}
 
     followup = mission.type == MissionType.POINT_SUIVI
@@ -289,31 +306,48 @@ def generate_report(
     timings["plan"] = time.perf_counter() - t
 
     out_dir = ws.settings.reports_dir / client_id
-    out_dir.mkdir(parents=True, exist_ok=True)
     base = f"rapport-{mission.id}"
-    executed = out_dir / f"{base}.ipynb"
     nb_path = Path(notebook) if notebook else FOLLOWUP_NOTEBOOK if followup else NOTEBOOK
 
-    t = time.perf_counter()
-    (executor or run_notebook)(nb_path, executed, {"workspace": str(ws.path), "client": client_id,
-                                                   "mission": mission.id}, client_id=client_id)
-    timings["notebook"] = time.perf_counter() - t
-    provenance = _provenance_from(executed)
-    if not provenance:
-        raise RunError(f"Le notebook {nb_path.name} n'a pas produit sa provenance (client « {client_id} »).",
-                       client_id=client_id, notebook=nb_path.name, output_path=str(executed))
+    # Every output of the run is written in a staging folder beside its final place, then all are
+    # moved into place together (docs/security.md): a failure, a full disk or Ctrl+C leaves the
+    # previous set whole, and never a truncated file under a final name.
+    with StagedOutputs(out_dir, ws.path) as staged:
+        for entry in out_dir.iterdir():  # a planted link or device under a name of this run: refused now
+            if entry.name.startswith((f"{base}.", f"plan-actions-{mission.id}.")):
+                check_target(entry)
+        executed = staged.path(f"{base}.ipynb")
+        parameters = {"workspace": str(ws.path), "client": client_id, "mission": mission.id}
+        t = time.perf_counter()
+        try:
+            if executor is None:
+                run_notebook(nb_path, executed, parameters, client_id=client_id,
+                             shown=out_dir / f"{base}.echec.ipynb")
+            else:
+                executor(nb_path, executed, parameters, client_id=client_id)
+        except RunError:
+            if executed.exists():  # the partial notebook is kept, under its own name
+                staged.publish([executed.name], {executed.name: f"{base}.echec.ipynb"})
+            raise
+        timings["notebook"] = time.perf_counter() - t
+        provenance = _provenance_from(executed)
+        if not provenance:
+            raise RunError(f"Le notebook {nb_path.name} n'a pas produit sa provenance (client « {client_id} »).",
+                           client_id=client_id, notebook=nb_path.name)
 
-    job = _Job(ws, client_id, mission.id, out_dir, base, executed, provenance, pdf_printer=pdf_printer)
-    paths: dict[str, Path] = {}
-    with tempfile.TemporaryDirectory(prefix="wb-report-") as tmp:
-        job.tmp = Path(tmp)
+        job = _Job(ws, client_id, mission.id, staged.staging, base, executed, provenance, pdf_printer=pdf_printer)
+        job.tmp = staged.path("impression")
+        job.tmp.mkdir()
+        produced: dict[str, Path] = {}
         if {"html", "pdf"} & set(wanted):
             t = time.perf_counter()
             job.html_text = _html(job)
             timings["render"] = time.perf_counter() - t
         for name in [f for f in _FORMATS if f in wanted]:  # registry order: the PDF needs the HTML
             t = time.perf_counter()
-            paths[name] = _FORMATS[name](job)
+            produced[name] = _FORMATS[name](job)
             timings[name] = time.perf_counter() - t
-    return ReportResult(client_id, mission.id, paths, executed, provenance, plan,
+        finals = staged.publish([executed.name, *(p.name for p in produced.values())])
+    paths = {name: finals[p.name] for name, p in produced.items()}
+    return ReportResult(client_id, mission.id, paths, finals[executed.name], provenance, plan,
                         time.perf_counter() - started, timings)

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import UsageError
 from workbench.core.settings import CONFIG_FILE, STORE_FILE, load_settings
 from workbench.core.vocab import MissionType, NCGrading, Verdict
 from workbench.domain.profile import Address, Certification, Contact, Site
@@ -187,7 +187,7 @@ def _check_workspace(ws_path: Path) -> None:
     """
     settings = load_settings(ws_path)
     if settings.store_url is not None:
-        raise WorkbenchError(
+        raise UsageError(
             f"L'espace de travail {ws_path} utilise une base configurée (store_url dans {CONFIG_FILE}) : "
             "la démonstration n'y écrit pas. Choisissez un autre dossier avec --workspace."
         )
@@ -209,7 +209,7 @@ def _check_workspace(ws_path: Path) -> None:
             found.append(f"clients : {', '.join(foreign)}")
         if actors:
             found.append(f"modifications faites par : {', '.join(actors)}")
-        raise WorkbenchError(
+        raise UsageError(
             f"L'espace de travail {ws_path} contient des données qui ne viennent pas de la démonstration "
             f"({' ; '.join(found)}) : la démonstration n'écrase rien. Choisissez un autre dossier avec "
             "--workspace."

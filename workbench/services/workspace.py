@@ -15,10 +15,10 @@ from workbench.core.errors import NotFoundError, UsageError
 from workbench.core.settings import Settings, load_settings
 from workbench.core.vocab import AuditType, MissionType
 from workbench.domain.profile import ClientProfile, validate_client_id
-from workbench.domain.records import Mission
+from workbench.domain.records import Mission, mission_type_conflict
 from workbench.referential.applicability import IndicatorApplicability, evaluate
 from workbench.referential.library import Library, Referential, default_library
-from workbench.store import Store, open_store
+from workbench.store import SQLiteStore, Store, open_store
 
 
 def default_audit_type(mission_type: MissionType, profile: ClientProfile, audit_date: dt.date) -> AuditType:
@@ -39,10 +39,13 @@ def default_audit_type(mission_type: MissionType, profile: ClientProfile, audit_
 
 
 class Workspace:
-    def __init__(self, settings: Settings, *, actor: str | None = None, library: Library | None = None) -> None:
+    def __init__(self, settings: Settings, *, actor: str | None = None, library: Library | None = None,
+                 create: bool = True) -> None:
         self.settings = settings
         self._actor = actor
         self._library = library
+        self._create = create
+        """Whether opening the store may create the database (commands that only read never do)."""
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, actor: str | None = None,
@@ -58,7 +61,7 @@ class Workspace:
         path = settings.store_path
         if not create and settings.store_url is not None and path is not None and not path.exists():
             raise NotFoundError(f"Base de données introuvable : {path} (store_url de workbench.yaml).")
-        return cls(settings, actor=actor)
+        return cls(settings, actor=actor, create=create)
 
     @property
     def path(self) -> Path:
@@ -69,7 +72,12 @@ class Workspace:
         # Who the history names: the caller's choice (e.g. « client »), else the consultant of the
         # workspace settings, and only then the operating-system login.
         actor = self._actor or self.settings.branding.consultant
-        return open_store(self.settings.effective_store_url, actor=actor)
+        path = self.settings.store_path
+        if not self._create and path is not None and not os.path.lexists(path):
+            # Nothing stored yet and a command that must not create the base: an empty, read-only
+            # store in memory answers it (no client, no mission) and nothing appears on disk.
+            return SQLiteStore.empty(path, actor=actor)
+        return open_store(self.settings.effective_store_url, actor=actor, create=self._create)
 
     @property
     def library(self) -> Library:
@@ -99,6 +107,8 @@ class Workspace:
     ) -> Mission:
         """Create a mission bound to the version in force on the audit date (or an explicit one)."""
         validate_client_id(client_id)
+        if audit_type is not None and (contradiction := mission_type_conflict(mission_type, audit_type)):
+            raise UsageError(f"type de mission incohérent : {contradiction} ; rien n'a été créé.")
         profile = self.store.get_client(client_id)
         in_force = self.library.for_date(audit_date)
         ref = self.library.get(referential_id) if referential_id else in_force

@@ -34,9 +34,10 @@ from workbench.core.validation import describe_validation_error
 from workbench.core.vocab import Verdict
 from workbench.domain.plan import STATE_KEY as ACTIONS_STATE_KEY
 from workbench.domain.profile import profile_from_data, validate_client_id
-from workbench.domain.records import Action, Answer, Evidence, Mission, now
+from workbench.domain.records import Action, Answer, Evidence, Mission, mission_type_conflict, now
 from workbench.referential.library import Library
-from workbench.store import Store
+from workbench.store import Store, bundle_safety
+from workbench.store.bundle_safety import BundleLimitError, check_json_bounds, check_json_depth
 
 FORMAT_NAME = "qualiopi-workbench-bundle"
 FORMAT_VERSION = 3
@@ -51,7 +52,7 @@ STATE_LABELS = {
     "interview.current_indicator": "point de reprise de l'entretien",
     ACTIONS_STATE_KEY: "correspondance écarts → actions générées",
 }
-MAX_MEMBER_SIZE = 256 * 1024 * 1024
+MAX_MEMBER_SIZE = bundle_safety.MAX_MEMBER_SIZE
 """Refuse members announcing more than this (a bundle is text; protects against zip bombs)."""
 SUFFIX = ".qwb"
 
@@ -196,6 +197,10 @@ class ImportReport(_Strict):
     state_identical: int = 0
     state_kept: list[dict[str, Any]] = Field(default_factory=list)
     """Local working-state entries that differ from the bundle's: kept, the bundle's value ignored."""
+    signature: str = "absent"
+    """``verified``, ``absent`` or ``unchecked`` (see :func:`bundle_safety.signature_status`)."""
+    imported_as: str | None = None
+    """The bundle's own client id when it was imported under another one (``--as``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -206,6 +211,9 @@ class ImportReport(_Strict):
                 if self.client_created else
                 f"Client « {self.client_id} » ({self.client_name}) fusionné depuis {self.path}.")
         out = [head]
+        if self.imported_as:
+            out.append(f"  (client « {self.imported_as} » du paquet, importé sous l'identifiant « {self.client_id} »)")
+        out.append(f"Signature : {bundle_safety.SIGNATURE_LABELS[self.signature]}.")
         out.append(f"Missions ajoutées : {len(self.missions_added)}"
                    + (f" ({', '.join(self.missions_added)})" if self.missions_added else "")
                    + f" ; déjà présentes : {len(self.missions_existing)}")
@@ -216,7 +224,8 @@ class ImportReport(_Strict):
                    f"conflits : {sum(c.kind == 'answer' for c in self.conflicts)}")
         out.append(f"Preuves ajoutées : {self.evidence_added} ; déjà présentes : {self.evidence_existing}")
         out.append(f"Actions ajoutées : {self.actions_added} ; déjà présentes : {self.actions_existing}")
-        out.append(f"Entrées d'historique ajoutées : {self.history_added}")
+        out.append(f"Entrées d'historique ajoutées : {self.history_added}"
+                   + (" (marquées « importé » avec le paquet et l'heure d'import)" if self.history_added else ""))
         out.append(f"État de travail (reprise, actions générées) ajouté : {self.state_added} ; "
                    f"identique déjà présent : {self.state_identical} ; "
                    f"conservé localement : {len(self.state_kept)}")
@@ -236,10 +245,12 @@ def _json_bytes(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str).encode("utf-8")
 
 
-def export_client(store: Store, client_id: str, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+def export_client(store: Store, client_id: str, path: str | os.PathLike[str], *, overwrite: bool = False,
+                  signing_key: str | None = None) -> Path:
     """Write the client's bundle to exactly ``path`` (atomically); returns the path written.
 
-    An existing file is never replaced unless ``overwrite``; the parent folder must exist.
+    An existing file is never replaced unless ``overwrite``; the parent folder must exist. With
+    ``signing_key`` (the firm's key) the manifest is signed (see :mod:`bundle_safety`).
     """
     validate_client_id(client_id)
     target = Path(path)
@@ -276,6 +287,9 @@ def export_client(store: Store, client_id: str, path: str | os.PathLike[str], *,
         "members": {name: {"sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
                     for name, blob in payloads.items()},
     }
+    if signing_key:
+        manifest = bundle_safety.sign_manifest(manifest, signing_key)
+
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(MANIFEST, _json_bytes(manifest))
@@ -320,9 +334,18 @@ def _read_member(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
 
 def _parse_json(blob: bytes, name: str, path: Path) -> Any:
     try:
-        return json.loads(blob.decode("utf-8"))
+        check_json_bounds(blob)
+        value = json.loads(blob.decode("utf-8"))
+        check_json_depth(value)
+        return value
+    except BundleLimitError as exc:
+        raise _corrupt(path, f"élément « {name} » hors limites : {exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _corrupt(path, f"élément « {name} » : JSON invalide ({exc})") from None
+    except RecursionError:  # nested far deeper than the limit: the parser itself gives up
+        raise _corrupt(path, f"élément « {name} » hors limites : {bundle_safety.DEPTH_MESSAGE}") from None
+    except MemoryError:  # a backstop: the bounds above should have caught it
+        raise _corrupt(path, f"élément « {name} » hors limites : structure trop grande") from None
 
 
 def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -364,6 +387,9 @@ def read_bundle(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str,
         members = manifest.get("members")
         if not isinstance(members, dict):
             raise _corrupt(path, "liste des éléments absente du manifeste")
+        total = sum(i.file_size for i in zf.infolist() if i.filename in MEMBERS)
+        if total > bundle_safety.MAX_TOTAL_SIZE:
+            raise _corrupt(path, f"contenu anormalement volumineux ({total} octets une fois décompressé)")
         raw: dict[str, Any] = {}
         for name in MEMBERS:
             entry = members.get(name)
@@ -432,6 +458,9 @@ def _validate(raw: dict[str, Any], path: Path) -> dict[str, Any]:
             raise _corrupt(path, f"la mission « {m.id} » appartient au client « {m.client_id} », pas à « {cid} »")
         if not mission_id_ok(m.id, cid):
             raise _corrupt(path, f"identifiant de mission invalide : « {m.id} » (attendu : « {cid}-m<numéro> »)")
+        contradiction = mission_type_conflict(m.type, m.audit_type)
+        if contradiction:
+            raise _corrupt(path, f"mission « {m.id} » : {contradiction}")
     mids = {m.id for m in missions}
     if len(mids) != len(missions) or len({m.seq for m in missions}) != len(missions):
         raise _corrupt(path, "missions en double")
@@ -479,15 +508,49 @@ def _validate(raw: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def import_bundle(store: Store, path: str | os.PathLike[str], merge: bool = False,
-                  library: Library | None = None) -> ImportReport:
+                  library: Library | None = None, *, signing_key: str | None = None,
+                  accept_unsigned: bool = False, as_id: str | None = None) -> ImportReport:
     """Import a bundle: checked in full first, then written in one transaction.
 
     Without ``merge`` an existing client is refused and nothing changes. With ``merge``, what is
     missing is added, local answers that differ are kept and listed as conflicts, history is
-    appended. With ``library``, missions bound to an unknown referential version are refused.
+    appended and marked as imported (bundle, time). A bundle of another organisation than the
+    local client of the same id is refused: ``as_id`` imports it under another id. A SIRET
+    already held by another local client is refused. With ``library``, missions bound to an
+    unknown referential version and rows naming an indicator outside their mission's referential
+    are refused. With ``signing_key``, the bundle must carry a valid signature of that key
+    (an unsigned one only with ``accept_unsigned``).
     """
     path = Path(path)
     manifest, data = read_bundle(path)
+    signature = bundle_safety.signature_status(manifest, signing_key)
+    if signature == "invalid":
+        raise BundleError(f"Signature du paquet {path} invalide : il a été modifié après sa création, ou signé "
+                          "avec la clé d'un autre cabinet. Rien n'a été importé.")
+    if signature == "absent" and signing_key and not accept_unsigned:
+        raise BundleError(f"Le paquet {path} n'est pas signé, alors que cet espace de travail a une clé de "
+                          "signature (bundle_signing_key) : rien n'a été importé. Si vous connaissez sa "
+                          "provenance, relancez avec --accept-unsigned.")
+    original_id = data["client"]["id"]
+    if as_id is not None and validate_client_id(as_id) != original_id:
+        data = bundle_safety.rename_client(data, as_id)
+    cid = data["client"]["id"]
+    incoming = data["client"]["profile"]
+    if store.client_exists(cid) and merge:
+        local = store.get_client(cid).model_dump(mode="json")
+        if not bundle_safety.same_organisation(local, incoming):
+            raise BundleError(
+                f"Le paquet {path} concerne une autre organisation, {bundle_safety.organisation_of(incoming)}, "
+                f"que le client local « {cid} », {bundle_safety.organisation_of(local)} : rien n'a été fusionné. "
+                f"Pour l'importer comme un autre client : workbench client import {path} --as NOUVEL-IDENTIFIANT"
+            )
+    siret = incoming.get("siret")
+    if siret:
+        for other in store.list_clients():
+            if other.id != cid and other.siret == siret:
+                raise BundleError(f"Le SIRET {siret} du paquet {path} est déjà celui du client « {other.id} » "
+                                  f"({other.name}) : rien n'a été importé. Fusionnez plutôt avec ce client : "
+                                  f"workbench client import {path} --as {other.id} --merge")
     if library is not None:
         known = {r.id for r in library.versions}
         for m in data["missions"]:
@@ -496,14 +559,40 @@ def import_bundle(store: Store, path: str | os.PathLike[str], merge: bool = Fals
                     f"La mission « {m['id']} » du paquet {path} utilise le référentiel « {m['referential_id']} », "
                     f"absent de cette installation (versions : {', '.join(sorted(known))}). Rien n'a été importé."
                 )
+        _check_indicators(data, library, path)
     importer = getattr(store, "import_client_data", None)
     if importer is None:
         raise BundleError("Ce type de base de données ne permet pas l'import de paquets client.")
-    result = importer(data, merge=merge)
+    origin = {"bundle": path.name, "sha256": _file_sha256(path), "client_id": original_id,
+              "created_by": manifest.get("created_by"), "created_at": manifest.get("created_at"),
+              "signature": signature}
+    result = importer(data, merge=merge, origin=origin)
     return ImportReport(
         path=str(path),
         client_name=str(data["client"]["profile"].get("name", "")),
         merged=not result["client_created"],
         conflicts=[Conflict(**c) for c in result.pop("conflicts")],
+        signature=signature,
+        imported_as=original_id if original_id != cid else None,
         **result,
     )
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_indicators(data: dict[str, Any], library: Library, path: Path) -> None:
+    """Every answer, evidence item and action names an indicator of its mission's referential."""
+    indicators = {m["id"]: (m["referential_id"], {i.id for i in library.get(m["referential_id"]).indicators})
+                  for m in data["missions"]}
+    for name in ("answers", "evidence", "actions"):
+        for row in data[name]:
+            ref_id, ids = indicators[row["mission_id"]]
+            if row["indicator_id"] not in ids:
+                raise _corrupt(path, f"élément « {name}.json » : indicateur inconnu « {row['indicator_id']} » "
+                                     f"dans la mission « {row['mission_id']} » (référentiel {ref_id})")

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from workbench.core.errors import ConflictError, NotFoundError, StoreError
+from workbench.core.errors import ConflictError, NotFoundError, ProfileError, StoreError
 from workbench.core.vocab import ActionStatus, AuditType, MissionType, Verdict
 from workbench.domain.profile import ClientProfile, profile_from_data, validate_client_id
 from workbench.domain.records import (
@@ -33,6 +33,14 @@ from workbench.domain.records import (
     now,
 )
 from workbench.store.base import Store, register_backend
+from workbench.store.errors import check_database_file, read_only_error, sqlite_failure
+from workbench.store.opening import (
+    create_private_file,
+    default_busy_timeout,
+    open_read_only,
+    schema_is_current,
+    writable,
+)
 
 SCHEMA_VERSION = 1
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -167,30 +175,62 @@ def _validated(model: type[_M_T], data: dict[str, Any]) -> _M_T:
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: str | Path, *, actor: str | None = None, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, actor: str | None = None, create: bool = True,
+                 busy_timeout: float | None = None) -> None:
         self.path = Path(path)
         self.actor = actor or default_actor()
-        if not create and not self.path.exists():
-            raise StoreError(f"Aucune base de données dans l'espace de travail : {self.path} introuvable.")
+        self.read_only = False
+        wait = busy_timeout if busy_timeout is not None else default_busy_timeout()
+        exists = str(path) == ":memory:" or self.path.exists()
+        if not create and not exists:
+            raise NotFoundError(f"Aucune base de données dans l'espace de travail : {self.path} introuvable. "
+                                "Créez d'abord un client (workbench client new …).")
+        if str(path) == ":memory:":
+            pass
+        elif exists:
+            check_database_file(self.path)
+            self.read_only = not writable(self.path)
+        else:
+            create_private_file(self.path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            if self.read_only:
+                self._conn = open_read_only(self.path, wait)
+            else:
+                self._conn = sqlite3.connect(self.path, timeout=wait, isolation_level=None,
+                                             check_same_thread=False)
             self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("PRAGMA busy_timeout=30000")
+            self._conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+            if not self.read_only:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=FULL")
+                self._conn.execute("PRAGMA foreign_keys=ON")
             self._init_schema()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.Error, OSError) as exc:
             with contextlib.suppress(Exception):
                 self._conn.close()
-            raise StoreError(
-                f"Base de données illisible ou corrompue : {self.path} ({exc}). "
-                "Rien n'a été modifié ; restaurez une sauvegarde ou choisissez un autre espace de travail."
-            ) from None
+            raise sqlite_failure(exc, self.path, writing=False) from None
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            raise
+
+    @classmethod
+    def empty(cls, path: Path, *, actor: str | None = None) -> SQLiteStore:
+        """An empty read-only store standing for a database not created yet at ``path``."""
+        store = cls(":memory:", actor=actor)
+        store.path, store.read_only = Path(path), True
+        return store
 
     # -- plumbing ------------------------------------------------------------------------
     def _init_schema(self) -> None:
+        if schema_is_current(self._conn, SCHEMA_VERSION, set(migration_files())):
+            return  # nothing to write: read-only workspaces and busy databases open all the same
+        if self.read_only:  # an older base on a read-only medium: read it as it is
+            row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
+                raise StoreError(f"La base {self.path} a été créée par une version plus récente du logiciel "
+                                 f"(schéma {row[0]}, ce logiciel gère le schéma {SCHEMA_VERSION}).")
+            return
         with self._tx() as c:
             for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                 c.execute(stmt)
@@ -240,14 +280,27 @@ class SQLiteStore(Store):
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; taken immediately so concurrent writers queue instead of failing."""
         c = self._conn
-        c.execute("BEGIN IMMEDIATE")
+        if self.read_only:
+            raise read_only_error(self.path)
+        try:
+            c.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise sqlite_failure(exc, self.path) from None
         try:
             yield c
-        except BaseException:
-            c.execute("ROLLBACK")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                c.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise sqlite_failure(exc, self.path) from None
             raise
         else:
-            c.execute("COMMIT")
+            try:
+                c.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    c.execute("ROLLBACK")
+                raise sqlite_failure(exc, self.path) from None
 
     def _record(self, c: sqlite3.Connection, mission_id: str, entity: str, key: str,
                 indicator_id: str | None, field: str, before: Any, after: Any, at: str) -> None:
@@ -278,6 +331,7 @@ class SQLiteStore(Store):
         with self._tx() as c:
             if c.execute("SELECT 1 FROM clients WHERE id=?", (profile.id,)).fetchone():
                 raise StoreError(f"Le client « {profile.id} » existe déjà ; rien n'a été modifié.")
+            _refuse_taken_siret(c, profile)
             c.execute("INSERT INTO clients VALUES (?,?,?,?)",
                       (profile.id, profile.model_dump_json(), stamp, stamp))
 
@@ -287,6 +341,7 @@ class SQLiteStore(Store):
             row = c.execute("SELECT profile FROM clients WHERE id=?", (profile.id,)).fetchone()
             if row is None:
                 raise NotFoundError(f"Client inconnu : « {profile.id} ».")
+            _refuse_taken_siret(c, profile)
             c.execute("UPDATE clients SET profile=?, updated_at=? WHERE id=?",
                       (profile.model_dump_json(), stamp, profile.id))
             self._record(c, "", "client", profile.id, None, "profile",
@@ -564,6 +619,8 @@ class SQLiteStore(Store):
                 before=json.loads(r["before"]) if r["before"] is not None else None,
                 after=json.loads(r["after"]) if r["after"] is not None else None,
                 actor=r["actor"], at=dt.datetime.fromisoformat(r["at"]),
+                imported_from=json.loads(r["imported_from"]) if _col(r, "imported_from") else None,
+                imported_at=dt.datetime.fromisoformat(r["imported_at"]) if _col(r, "imported_at") else None,
             )
             for r in self._conn.execute(sql + " ORDER BY id", params)
         ]
@@ -644,6 +701,8 @@ class SQLiteStore(Store):
         history.sort(key=lambda h: h["id"])
         for h in history:
             del h["id"]
+            h.pop("imported_from", None)  # the receiving workspace marks its own imports
+            h.pop("imported_at", None)
             h["before"] = json.loads(h["before"]) if h["before"] is not None else None
             h["after"] = json.loads(h["after"]) if h["after"] is not None else None
         return {
@@ -653,7 +712,8 @@ class SQLiteStore(Store):
             "history": history, "ui_state": ui_state,
         }
 
-    def import_client_data(self, data: dict[str, Any], *, merge: bool = False) -> dict[str, Any]:
+    def import_client_data(self, data: dict[str, Any], *, merge: bool = False,
+                           origin: dict[str, Any] | None = None) -> dict[str, Any]:
         """Write the rows of :meth:`export_client_data` in ONE transaction (all or nothing).
 
         A new client is created as is. An existing client is refused unless ``merge``; a merge
@@ -821,8 +881,8 @@ class SQLiteStore(Store):
                     " AND field=? AND before IS ? AND after IS ? AND actor=? AND at=?", params,
                 ).fetchone():
                     continue
-                c.execute(f"INSERT INTO history ({','.join(self._HISTORY_COLS)}) VALUES ({','.join('?' * 9)})",
-                          params)
+                c.execute(f"INSERT INTO history ({','.join(self._HISTORY_COLS)}, imported_from, imported_at)"
+                          f" VALUES ({','.join('?' * 11)})", [*params, _dump(origin or {}), stamp])
                 report["history_added"] += 1
 
             for st in data.get("ui_state", []):
@@ -860,6 +920,22 @@ class SQLiteStore(Store):
         """``PRAGMA integrity_check``: an empty list when the database file is sound."""
         rows = [r[0] for r in self._conn.execute("PRAGMA integrity_check")]
         return [] if rows == ["ok"] else rows
+
+
+def _col(row: sqlite3.Row, name: str) -> Any:
+    """A column that older bases (read as they are on a read-only medium) may lack."""
+    return row[name] if name in row.keys() else None
+
+
+def _refuse_taken_siret(c: sqlite3.Connection, profile: ClientProfile) -> None:
+    """One organisation, one client: a SIRET already held by another client is refused."""
+    if not profile.siret:
+        return
+    row = c.execute("SELECT id FROM clients WHERE id != ? AND json_extract(profile, '$.siret') = ?",
+                    (profile.id, profile.siret)).fetchone()
+    if row is not None:
+        raise ProfileError(f"Le SIRET {profile.siret} est déjà celui du client « {row['id']} » : un même "
+                           "organisme ne peut pas être deux clients. Rien n'a été modifié.", field="siret")
 
 
 def _with_id(value: Any, new_id: int) -> Any:

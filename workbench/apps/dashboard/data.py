@@ -20,6 +20,7 @@ from pathlib import Path
 
 from workbench.apps.dashboard.lifecycle import LifecycleData, lifecycle_data
 from workbench.core.errors import NotFoundError, StoreError
+from workbench.core.logo import load_logo
 from workbench.core.settings import Branding, Settings, load_settings
 from workbench.core.vocab import ActionStatus, ReferentialStatus, Verdict
 from workbench.domain.audit_cycle import AuditDuration, CycleDates, audit_duration, cycle_dates
@@ -85,6 +86,7 @@ def open_readonly(workspace: str | os.PathLike[str] | Settings | None) -> ReadOn
     settings = workspace if isinstance(workspace, Settings) else load_settings(workspace or None)
     if not settings.workspace.is_dir():
         raise NotFoundError(f"Espace de travail introuvable : {settings.workspace} n'existe pas.")
+    load_logo(settings)  # a logo that is not an image of the workspace: refused before anything is served
     return ReadOnlyWorkspace(settings)
 
 
