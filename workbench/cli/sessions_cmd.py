@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from workbench.cli.common import open_workspace, print_json, print_table
-from workbench.core.errors import UsageError
+from workbench.core.errors import RunError, UsageError
 from workbench.domain.checklist import parse_status
 from workbench.domain.profile import validate_client_id
 from workbench.domain.sampling import STRATUM_LABELS, parse_period
@@ -304,7 +304,6 @@ def cmd_app(args: argparse.Namespace) -> int:
     from workbench.apps.sessions.launch import review_command
     from workbench.cli.common import settings_from
     from workbench.cli.serve import check_port, supervise
-    from workbench.core.errors import WorkbenchError
     from workbench.services.sessions import mission_review
 
     client = validate_client_id(args.client)
@@ -320,7 +319,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
         def started(proc: subprocess.Popen) -> None:
             if not wait_listening(args.port, proc):
-                raise WorkbenchError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
+                raise RunError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
             shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
             print(f"Revue des dossiers de {client}, mission {review.mission.id} :")
             print(f"  {url}")
