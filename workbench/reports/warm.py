@@ -42,15 +42,17 @@ BROWSER_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--n
                 "--disable-extensions", "--disable-default-apps")
 # Modules imported once per kernel, before any client: what makes the kernel "warm".
 KERNEL_WARMUP = "import workbench.reports.content, matplotlib.pyplot, IPython.display"
-# Run before every notebook. After the wipe only IPython's own names may remain.
+# Run before every notebook. The folder comes first: the previous run's staging folder is gone once
+# its outputs are published, and nothing may run in a deleted working directory. After the wipe
+# only IPython's own names may remain.
 KERNEL_RESET = """\
+import os as _wb_os
+_wb_os.chdir({cwd!r})
+del _wb_os
 get_ipython().run_line_magic("reset", "-f")
 import matplotlib.pyplot as _wb_plt
 _wb_plt.close("all")
 del _wb_plt
-import os as _wb_os
-_wb_os.chdir({cwd!r})
-del _wb_os
 _wb_left = [k for k in get_ipython().user_ns if not k.startswith("_")
             and k not in ("In", "Out", "get_ipython", "exit", "quit", "open")]
 if _wb_left:
