@@ -45,6 +45,7 @@ from workbench.core.vocab import ActionStatus, AuditType, Verdict
 from workbench.domain.records import Action
 from workbench.referential.library import default_library
 from workbench.services.analysis import load_mission
+from workbench.reports.wording import client_text, referential_period
 
 A = "forma-sud-conseil"
 B = "cfa-batiment-avenir"
@@ -70,7 +71,7 @@ def test_dashboard_data_matches_the_analysis(demo):
     assert data.client_name == "Forma Sud Conseil SAS" and data.siret == reference.profile.siret
     assert data.mission.id == f"{A}-m2"  # latest mission by default
     assert data.referential_id == reference.referential.id == "rnq-2026"
-    assert data.referential_version == reference.referential.version
+    assert data.referential_version == referential_period(reference.referential)
     assert data.counts == reference.analysis.counts
     assert data.readiness == reference.analysis.counts.readiness
     assert sum(r.counts.conforme for r in data.criteria) == data.counts.conforme
@@ -91,7 +92,7 @@ def test_gaps_come_most_serious_first_with_what_is_expected(demo):
     assert {g.verdict for g in data.gaps} <= {Verdict.NC_MAJEURE, Verdict.NC_MINEURE, Verdict.NON_EVALUE}
     assert len(data.gaps) == data.counts.nc_majeure + data.counts.nc_mineure + data.counts.non_evalue
     for g in data.gaps:
-        assert g.expected_level == ref.indicator(g.number).expected_level
+        assert g.expected_level == client_text(ref.indicator(g.number).expected_level)
         assert g.title == ref.indicator(g.number).title
 
 

@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     rp.add_argument("--mission", metavar="ID", help="mission (défaut : la dernière du client)")
     rp.add_argument("--formats", default="html,pdf,xlsx", metavar="html,pdf,xlsx",
                     help="formats à produire, séparés par des virgules (défaut : html,pdf,xlsx)")
+    rp.add_argument("--final", action="store_true",
+                    help="version envoyée au client : numérotée et conservée dans reports/CLIENT/envoyes/, "
+                         "jamais remplacée par une génération ultérieure")
     rp.set_defaults(func=cmd_report)
 
     ap = sub.add_parser("actions", help="plan d'actions d'une mission")
@@ -61,10 +64,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     formats = parse_formats(args.formats)
     with open_workspace(args) as ws:
-        result = generate_report(ws, args.client, args.mission, formats)
+        result = generate_report(ws, args.client, args.mission, formats, final=args.final)
     print(f"Rapport du client {result.client_id}, mission {result.mission_id} "
           f"({str(round(result.seconds, 1)).replace('.', ',')} s) :")
     print(f"  {result.plan.summary()}")
+    if args.final:
+        print("  Version envoyée conservée (ne sera jamais remplacée) :")
     for name, path in result.paths.items():
         print(f"  {name.upper():5} {path}")
     print(f"  Notebook exécuté : {result.notebook}")

@@ -45,6 +45,7 @@ from workbench.core.files import write_atomically
 from workbench.core.vocab import ActionStatus
 from workbench.domain.records import Action, HistoryEntry, Mission
 from workbench.referential.library import Referential
+from workbench.reports.wording import client_text, referential_label
 from workbench.store import Store
 
 PLAN_SHEET = "Plan d'actions"
@@ -244,15 +245,14 @@ def export_action_plan(
         rows.append([
             action.id, action.updated_at.isoformat() if action.updated_at else "",
             PRIORITY_LABELS.get(action.priority, str(action.priority)), number, title,
-            action.title, action.detail, action.owner, action.due_date, action.status.label, action.comment,
+            action.title, client_text(action.detail), action.owner, action.due_date, action.status.label, action.comment,
         ])
     prov = {
         "Client": client_name,
         "Identifiant client": mission.client_id,
         "Mission": mission.id,
         "Date d'audit prévue": mission.audit_date.strftime("%d/%m/%Y"),
-        "Référentiel": referential.id,
-        "Version du référentiel": referential.version,
+        "Référentiel": referential_label(referential),
         "Version du logiciel": __version__,
         "Généré le": dt.datetime.now().astimezone().strftime("%d/%m/%Y %H:%M"),
     } | dict(provenance or {})

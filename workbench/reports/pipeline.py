@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from workbench.core.errors import RunError, UsageError
 from workbench.core.vocab import MissionType
+from workbench.core.files import write_atomically
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
 from workbench.reports.content import TEMPLATE_DIR
@@ -37,6 +39,7 @@ from workbench.reports.excel import export_action_plan
 from workbench.services.analysis import update_plan
 from workbench.services.planning import PlanResult
 from workbench.services.workspace import Workspace
+from workbench.store.report_texts import next_version, record_sent_version
 
 NOTEBOOK = notebook("rapport_client.ipynb")
 FOLLOWUP_NOTEBOOK = notebook("point_de_suivi.ipynb")
@@ -50,6 +53,8 @@ CHROMIUM_FLAGS = (
     "--disable-extensions", "--disable-default-apps", "--no-pdf-header-footer",
 )
 PDF_TIMEOUT_S = 120
+CLIENT_PROVENANCE = ("input_hash", "package_version", "generated_at", "report_version", "applicability_scope")
+"""Provenance written into the client's files (meta tags); the ids stay in the executed notebook."""
 
 
 @dataclass
@@ -103,6 +108,8 @@ class _Job:
     base: str
     executed: Path
     provenance: dict[str, str]
+    title: str = ""
+    version: int = 0
     html_text: str = ""
     tmp: Path | None = None
 
@@ -110,14 +117,15 @@ class _Job:
 # -- steps ----------------------------------------------------------------------------------
 
 
-def _run_notebook(ws: Workspace, client_id: str, mission_id: str, notebook: Path, output: Path) -> None:
+def _run_notebook(ws: Workspace, client_id: str, mission_id: str, notebook: Path, output: Path,
+                  version: int = 0) -> None:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     try:
         pm.execute_notebook(
             str(notebook), str(output),
-            parameters={"workspace": str(ws.path), "client": client_id, "mission": mission_id},
+            parameters={"workspace": str(ws.path), "client": client_id, "mission": mission_id, "version": version},
             kernel_name=KERNEL, progress_bar=False, log_output=False, cwd=str(output.parent),
             report_mode=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
@@ -153,6 +161,7 @@ def _html(job: _Job) -> str:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(job.executed, as_version=4)
+    nb.metadata["title"] = job.title  # the page title, hence the PDF's title metadata
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)])
     exporter.language_code = "fr"
     exporter.exclude_input = True
@@ -162,8 +171,9 @@ def _html(job: _Job) -> str:
     exporter.exclude_raw = True
     settings = job.ws.settings
     resources = {
-        "metadata": {"name": f"Rapport Qualiopi — {job.client_id} — {job.mission_id}"},
-        "workbench": {"branding": settings.branding.model_dump(), "provenance": job.provenance},
+        "metadata": {"name": job.title},
+        "workbench": {"branding": settings.branding.model_dump(),
+                      "provenance": {k: v for k, v in job.provenance.items() if k in CLIENT_PROVENANCE}},
         "workbench_css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8"),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -172,7 +182,7 @@ def _html(job: _Job) -> str:
 
 def _export_html(job: _Job) -> Path:
     path = job.out_dir / f"{job.base}.html"
-    path.write_text(job.html_text, encoding="utf-8")
+    write_atomically(path, lambda t: t.write_text(job.html_text, encoding="utf-8"), overwrite=True)
     return path
 
 
@@ -200,14 +210,54 @@ def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
     return pdf
 
 
+_TOC_SLOT = re.compile(r'<span class="wb-toc-page" data-toc="(?P<anchor>[a-z]+)"></span>')
+_TOC_TITLE = re.compile(r'<li><a href="#(?P<anchor>[a-z]+)">(?P<title>[^<]+)</a>')
+
+
+def _pages_text(pdf: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages]
+
+
+def toc_pages(html_text: str, pages: list[str]) -> dict[str, int]:
+    """Page number of each table-of-contents entry: the first page after the contents showing its title."""
+    import html as html_lib
+
+    titles = {m["anchor"]: " ".join(html_lib.unescape(m["title"]).split()) for m in _TOC_TITLE.finditer(html_text)}
+    start = next((i for i, text in enumerate(pages) if "Sommaire" in text), 0) + 1
+    found: dict[str, int] = {}
+    for anchor, title in titles.items():
+        for i in range(start, len(pages)):
+            if title in pages[i]:
+                found[anchor] = i + 1
+                start = i
+                break
+    return found
+
+
 def _export_pdf(job: _Job) -> Path:
+    """A4 PDF printed twice: the second print writes the page numbers into the table of contents."""
+    assert job.tmp is not None
     pdf = job.out_dir / f"{job.base}.pdf"
-    html = job.out_dir / f"{job.base}.html"
-    if not html.exists() or html.read_text(encoding="utf-8") != job.html_text:
-        assert job.tmp is not None
-        html = job.tmp / f"{job.base}.html"
-        html.write_text(job.html_text, encoding="utf-8")
-    return html_to_pdf(html, pdf, client_id=job.client_id)
+    first_html = job.tmp / f"{job.base}.html"
+    first_html.write_text(job.html_text, encoding="utf-8")
+    draft = html_to_pdf(first_html, job.tmp / f"{job.base}-1.pdf", client_id=job.client_id)
+    pages = toc_pages(job.html_text, _pages_text(draft))
+    numbered = _TOC_SLOT.sub(lambda m: m.group(0).replace("></span>", f">{pages.get(m['anchor'], '')}</span>"),
+                             job.html_text)
+    second_html = job.tmp / f"{job.base}-2.html"
+    second_html.write_text(numbered, encoding="utf-8")
+    tmp_pdf = html_to_pdf(second_html, job.tmp / f"{job.base}-2.pdf", client_id=job.client_id)
+    write_atomically(pdf, lambda t: shutil.copyfile(tmp_pdf, t), overwrite=True)
+    return pdf
+
+
+def _fr_stamp(iso: str) -> str:
+    try:
+        return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y à %H:%M")
+    except ValueError:
+        return iso
 
 
 def _export_xlsx(job: _Job) -> Path:
@@ -225,7 +275,7 @@ def _export_xlsx(job: _Job) -> Path:
     ref = ws.library.get(mission.referential_id)
     prov = {
         "Empreinte des données (input_hash)": job.provenance.get("input_hash", ""),
-        "Généré le": job.provenance.get("generated_at", ""),
+        "Généré le": _fr_stamp(job.provenance.get("generated_at", "")),
         "input_hash": job.provenance.get("input_hash", ""),
         "generated_at": job.provenance.get("generated_at", ""),
     }
@@ -240,6 +290,27 @@ register_format("pdf", _export_pdf)
 register_format("xlsx", _export_xlsx)
 
 
+# -- versions sent ----------------------------------------------------------------------------
+
+SENT_DIR = "envoyes"
+
+
+def _keep_sent(ws: Workspace, job: _Job, paths: dict[str, Path]) -> dict[str, Path]:
+    """Copy the files of a final report under ``envoyes/`` with the version in their names, then record it."""
+    sent_dir = job.out_dir / SENT_DIR
+    sent_dir.mkdir(exist_ok=True)
+    kept: dict[str, Path] = {}
+    for name, path in paths.items():
+        target = sent_dir / f"{path.stem}-v{job.version}{path.suffix}"
+        write_atomically(target, lambda t, src=path: shutil.copyfile(src, t), overwrite=False,
+                         hint=" : cette version a déjà été envoyée")
+        kept[name] = target
+    generated = dt.datetime.fromisoformat(job.provenance.get("generated_at") or dt.datetime.now().isoformat())
+    record_sent_version(ws.store, job.mission_id, job.version, job.provenance.get("input_hash", ""),  # type: ignore[arg-type]
+                        {k: str(p.relative_to(ws.path)) for k, p in kept.items()}, generated)
+    return kept
+
+
 # -- entry point ----------------------------------------------------------------------------
 
 
@@ -251,8 +322,14 @@ def generate_report(
     *,
     notebook: Path | None = None,
     today: dt.date | None = None,
+    final: bool = False,
 ) -> ReportResult:
-    """Run the report notebook for one client mission and export the requested formats."""
+    """Run the report notebook for one client mission and export the requested formats.
+
+    With ``final`` the report is the next version sent to the client: it carries its number, and
+    a copy of every file is kept under ``reports/<client>/envoyes/`` with the number in its name,
+    never overwritten by a later run (the working copies beside it are replaced at each run).
+    """
     started = time.perf_counter()
     validate_client_id(client_id)
     wanted = parse_formats(formats)
@@ -270,15 +347,18 @@ def generate_report(
     executed = out_dir / f"{base}.ipynb"
     nb_path = Path(notebook) if notebook else FOLLOWUP_NOTEBOOK if followup else NOTEBOOK
 
+    version = next_version(ws.store, mission.id) if final else 0  # type: ignore[arg-type]
     t = time.perf_counter()
-    _run_notebook(ws, client_id, mission.id, nb_path, executed)
+    _run_notebook(ws, client_id, mission.id, nb_path, executed, version)
     timings["notebook"] = time.perf_counter() - t
     provenance = _provenance_from(executed)
     if not provenance:
         raise RunError(f"Le notebook {nb_path.name} n'a pas produit sa provenance (client « {client_id} »).",
                        client_id=client_id, notebook=nb_path.name, output_path=str(executed))
 
-    job = _Job(ws, client_id, mission.id, out_dir, base, executed, provenance)
+    profile = ws.store.get_client(client_id)
+    title = f"Rapport de {mission.type.label.lower()} Qualiopi — {profile.name}"
+    job = _Job(ws, client_id, mission.id, out_dir, base, executed, provenance, title, version)
     paths: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="wb-report-") as tmp:
         job.tmp = Path(tmp)
@@ -290,5 +370,7 @@ def generate_report(
             t = time.perf_counter()
             paths[name] = _FORMATS[name](job)
             timings[name] = time.perf_counter() - t
+    if final:
+        paths = _keep_sent(ws, job, paths)
     return ReportResult(client_id, mission.id, paths, executed, provenance, plan,
                         time.perf_counter() - started, timings)
