@@ -13,11 +13,11 @@ from workbench.services.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    rp = sub.add_parser("report", parents=[parent], help="générer le rapport client (HTML, PDF, Excel)")
+    rp = sub.add_parser("report", parents=[parent], help="générer le rapport client (HTML, PDF, Word, Excel)")
     rp.add_argument("client", metavar="CLIENT", help="identifiant du client")
     rp.add_argument("--mission", metavar="ID", help="mission (défaut : la dernière du client)")
-    rp.add_argument("--formats", default="html,pdf,xlsx", metavar="html,pdf,xlsx",
-                    help="formats à produire, séparés par des virgules (défaut : html,pdf,xlsx)")
+    rp.add_argument("--formats", default="html,pdf,docx,xlsx", metavar="html,pdf,docx,xlsx",
+                    help="formats à produire, séparés par des virgules (défaut : html,pdf,docx,xlsx)")
     rp.add_argument("--final", action="store_true",
                     help="version envoyée au client : numérotée et conservée dans reports/CLIENT/envoyes/, "
                          "jamais remplacée par une génération ultérieure")

@@ -175,7 +175,14 @@ def _svg(fig: Any) -> str:
     return svg
 
 
-def chart_by_criterion(by_criterion: dict[int, Counts], titles: dict[int, str]) -> str:
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def chart_by_criterion(by_criterion: dict[int, Counts], titles: dict[int, str], fmt: str = "svg") -> Any:
+    """SVG text (``fmt="svg"``) or PNG bytes (``fmt="png"``, for Word)."""
     """Stacked horizontal bars per criterion; colours plus hatches so it reads in black and white."""
     import matplotlib
 
@@ -201,12 +208,12 @@ def chart_by_criterion(by_criterion: dict[int, Counts], titles: dict[int, str]) 
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.spines[["top", "right"]].set_visible(False)
         ax.legend(ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False, fontsize=8)
-        svg = _svg(fig)
+        out = _svg(fig) if fmt == "svg" else _png(fig)
         plt.close(fig)
-    return svg
+    return out
 
 
-def chart_overall(counts: Counts) -> str:
+def chart_overall(counts: Counts, fmt: str = "svg") -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -227,9 +234,9 @@ def chart_overall(counts: Counts) -> str:
                       bbox_to_anchor=(0.5, 0.02), frameon=False, fontsize=8, ncol=2)
         ax.text(0, 0, fr_percent(counts.readiness, 0), ha="center", va="center", fontsize=15, weight="bold")
         ax.set_aspect("equal")
-        svg = _svg(fig)
+        out = _svg(fig) if fmt == "svg" else _png(fig)
         plt.close(fig)
-    return svg
+    return out
 
 
 # -- context and rendering -------------------------------------------------------------------

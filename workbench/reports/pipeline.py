@@ -285,8 +285,18 @@ def _export_xlsx(job: _Job) -> Path:
         primary_color=ws.settings.branding.primary_color)
 
 
+def _export_docx(job: _Job) -> Path:
+    from workbench.reports.content import load_report_context
+    from workbench.reports.docx import render_docx
+
+    ctx = load_report_context(job.ws.path, job.client_id, job.mission_id, version=job.version)
+    ctx.provenance["input_hash"] = job.provenance.get("input_hash", ctx.provenance["input_hash"])
+    return render_docx(ctx, job.out_dir / f"{job.base}.docx")
+
+
 register_format("html", _export_html)
 register_format("pdf", _export_pdf)
+register_format("docx", _export_docx)
 register_format("xlsx", _export_xlsx)
 
 
