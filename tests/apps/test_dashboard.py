@@ -44,8 +44,8 @@ from workbench.core.errors import NotFoundError, StoreError, UsageError
 from workbench.core.vocab import ActionStatus, AuditType, Verdict
 from workbench.domain.records import Action
 from workbench.referential.library import default_library
-from workbench.services.analysis import load_mission
 from workbench.reports.wording import client_text, referential_period
+from workbench.services.analysis import load_mission
 
 A = "forma-sud-conseil"
 B = "cfa-batiment-avenir"

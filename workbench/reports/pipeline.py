@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import RunError, UsageError
-from workbench.core.vocab import MissionType
 from workbench.core.files import write_atomically
+from workbench.core.vocab import MissionType
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
 from workbench.reports.content import TEMPLATE_DIR

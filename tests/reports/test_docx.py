@@ -8,7 +8,7 @@ import shutil
 import docx
 import pytest
 
-from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.core.errors import RunError
 from workbench.core.vocab import Category, MissionType, Verdict
 from workbench.domain.deliverable import PersonMet, Signature, Visit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.voila_support import seed_mission
+from tests.support import seed_mission
 from workbench.apps.interview import InterviewApp, InterviewModel
 from workbench.apps.interview.deliverable import DeliverablePanel
 from workbench.core.vocab import ActionStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.core.vocab import ActionStatus, Category, Condition
 from workbench.services.workspace import Workspace
 from workbench.store.report_texts import get_report_texts
