@@ -32,9 +32,16 @@ def _field(paragraph, instruction: str) -> None:
         run._r.append(el)
 
 
-def _loop_table(doc, headers: list[str], loop: str, cells: list[str]):
+def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: list[int] | None = None):
     table = doc.add_table(rows=4, cols=len(headers))
     table.style = "Light Grid Accent 1"
+    if widths:  # millimetres; the first column holds the long titles
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Mm(width)
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths, strict=True):
+                cell.width = Mm(width)
     for i, h in enumerate(headers):
         table.rows[0].cells[i].text = h
     table.rows[1].cells[0].text = f"{{%tr for r in {loop} %}}"
@@ -126,7 +133,8 @@ def build() -> None:
     doc.add_paragraph("{{ chart_criteria }}")
     _loop_table(doc, ["Critère", "Applicables", "Conformes", "NC mineures", "NC majeures", "Non évalués", "Préparation"],
                 "criteria", ["{{ r.name }}", "{{ r.applicable }}", "{{ r.conforme }}", "{{ r.nc_mineure }}",
-                             "{{ r.nc_majeure }}", "{{ r.non_evalue }}", "{{ r.rate }}"])
+                             "{{ r.nc_majeure }}", "{{ r.non_evalue }}", "{{ r.rate }}"],
+                [70, 18, 18, 18, 18, 18, 20])
 
     doc.add_paragraph("{{ headings.ecarts }}", style="Heading 1")
     doc.add_paragraph("{{ gaps_intro }}")
@@ -148,7 +156,8 @@ def build() -> None:
 
     doc.add_paragraph("{{ headings.plan }}", style="Heading 1")
     _loop_table(doc, ["Priorité", "Ind.", "Action", "Responsable", "Échéance", "Statut"], "plan",
-                ["{{ r.priority }}", "{{ r.number }}", "{{ r.title }}", "{{ r.owner }}", "{{ r.due }}", "{{ r.status }}"])
+                ["{{ r.priority }}", "{{ r.number }}", "{{ r.title }}", "{{ r.owner }}", "{{ r.due }}", "{{ r.status }}"],
+                [26, 12, 70, 30, 24, 22])
 
     doc.add_paragraph("{{ headings.forces }}", style="Heading 1")
     doc.add_paragraph("{%p for s in strengths %}")
@@ -168,7 +177,8 @@ def build() -> None:
 
     doc.add_paragraph("{{ headings.annexe }}", style="Heading 1")
     _loop_table(doc, ["N°", "Indicateur", "Applicable", "Motif", "Verdict"], "annex",
-                ["{{ r.number }}", "{{ r.title }}", "{{ r.applicable }}", "{{ r.reason }}", "{{ r.verdict }}"])
+                ["{{ r.number }}", "{{ r.title }}", "{{ r.applicable }}", "{{ r.reason }}", "{{ r.verdict }}"],
+                [12, 62, 22, 52, 26])
 
     doc.add_paragraph("{{ headings.conclusion }}", style="Heading 1")
     doc.add_paragraph("{%p for para in conclusion %}")
