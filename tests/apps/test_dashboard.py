@@ -252,7 +252,8 @@ def test_notebook_shows_the_client_from_the_environment_and_ignores_the_query_st
     monkeypatch.setenv("WORKBENCH_MISSION", "")
     monkeypatch.setenv("QUERY_STRING", f"client={B}&mission={B}-m1")  # what Voilà forwards
     html = _run_notebook(tmp_path / "a.ipynb")
-    assert "Forma Sud Conseil SAS" in html and f"{A}-m2" in html
+    # the latest mission (2026 referential); no internal id shown to the client
+    assert "Forma Sud Conseil SAS" in html and "décret n° 2026-728" in html and f"{A}-m2" not in html
     assert "CFA Bâtiment Avenir" not in html and B not in html
     assert digest(db) == before
 
@@ -260,7 +261,7 @@ def test_notebook_shows_the_client_from_the_environment_and_ignores_the_query_st
 @pytest.mark.notebook
 def test_notebook_with_papermill_parameters(demo, tmp_path):
     html = _run_notebook(tmp_path / "a.ipynb", {"workspace": str(demo), "client": A, "mission": f"{A}-m1"})
-    assert "Forma Sud Conseil SAS" in html and f"{A}-m1" in html
+    assert "Forma Sud Conseil SAS" in html and "décret n° 2019-565" in html and f"{A}-m1" not in html
     assert "CFA Bâtiment Avenir" not in html
 
 

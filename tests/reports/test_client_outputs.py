@@ -90,7 +90,8 @@ def test_partial_pre_audit_keeps_to_what_was_found(outputs):
     remaining = html[html.index('id="reste"'):html.index('id="plan"')]
     n_left = len(outputs["applicable"]) - 6
     assert remaining.count("<tr><td>") == n_left
-    plan = html[html.index('id="plan"'):html.index('id="forces"')]
+    end = html.index('id="suivi"') if 'id="suivi"' in html else html.index('id="forces"')
+    plan = html[html.index('id="plan"'):end]
     assert "Évaluer l'indicateur" not in plan
     assert len(outputs["first"].paths) == 3
 
@@ -107,3 +108,12 @@ def test_final_versions_are_kept_and_numbered(outputs):
     versions = sent_versions(outputs["ws"].store, outputs["mission"].id)
     assert [v.version for v in versions] == [1, 2]
     assert versions[0].files["pdf"].endswith("-v1.pdf")
+
+
+def test_excel_plan_prints_on_a4_landscape_with_the_same_permissions(outputs):
+    paths = outputs["first"].paths
+    sheet = load_workbook(paths["xlsx"]).worksheets[0]
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+    assert sheet.print_title_rows.replace("$", "") == "1:1"
+    modes = {name: path.stat().st_mode & 0o777 for name, path in paths.items()}
+    assert len(set(modes.values())) == 1, modes

@@ -11,6 +11,19 @@ from pathlib import Path
 from workbench.core.errors import UsageError
 
 
+def _umask() -> int:
+    """The process umask, read without changing it when /proc tells it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(target: Path, write: Callable[[Path], None], *, overwrite: bool, hint: str = "") -> None:
     """Call ``write(tmp)`` on a temporary file beside ``target``, sync it, then move it into place.
 
@@ -23,6 +36,7 @@ def write_atomically(target: Path, write: Callable[[Path], None], *, overwrite: 
     exists = f"Le fichier {target} existe déjà ; rien n'a été écrit{hint}."
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would: mkstemp makes it private (0600)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
         if overwrite:

@@ -191,6 +191,15 @@ def build_workbook(layout: SheetLayout, rows: Sequence[Sequence[object]], proven
     for key, value in custom.items():
         wb.custom_doc_props.append(StringProperty(name=key, value=str(value)))
 
+    # print set-up: A4 landscape, one page wide, header row repeated on every page
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "Page &P / &N"
+    ws.oddHeader.left.text = title
     _write_text_as_text(ws)
     _write_text_as_text(ps)
     return wb
