@@ -44,6 +44,7 @@ from workbench.core.errors import NotFoundError, StoreError, UsageError
 from workbench.core.vocab import ActionStatus, AuditType, Verdict
 from workbench.domain.records import Action
 from workbench.referential.library import default_library
+from workbench.reports.wording import client_text, referential_period
 from workbench.services.analysis import load_mission
 
 A = "forma-sud-conseil"
@@ -70,7 +71,7 @@ def test_dashboard_data_matches_the_analysis(demo):
     assert data.client_name == "Forma Sud Conseil SAS" and data.siret == reference.profile.siret
     assert data.mission.id == f"{A}-m2"  # latest mission by default
     assert data.referential_id == reference.referential.id == "rnq-2026"
-    assert data.referential_version == reference.referential.version
+    assert data.referential_version == referential_period(reference.referential)
     assert data.counts == reference.analysis.counts
     assert data.readiness == reference.analysis.counts.readiness
     assert sum(r.counts.conforme for r in data.criteria) == data.counts.conforme
@@ -91,7 +92,7 @@ def test_gaps_come_most_serious_first_with_what_is_expected(demo):
     assert {g.verdict for g in data.gaps} <= {Verdict.NC_MAJEURE, Verdict.NC_MINEURE, Verdict.NON_EVALUE}
     assert len(data.gaps) == data.counts.nc_majeure + data.counts.nc_mineure + data.counts.non_evalue
     for g in data.gaps:
-        assert g.expected_level == ref.indicator(g.number).expected_level
+        assert g.expected_level == client_text(ref.indicator(g.number).expected_level)
         assert g.title == ref.indicator(g.number).title
 
 
@@ -251,7 +252,8 @@ def test_notebook_shows_the_client_from_the_environment_and_ignores_the_query_st
     monkeypatch.setenv("WORKBENCH_MISSION", "")
     monkeypatch.setenv("QUERY_STRING", f"client={B}&mission={B}-m1")  # what Voilà forwards
     html = _run_notebook(tmp_path / "a.ipynb")
-    assert "Forma Sud Conseil SAS" in html and f"{A}-m2" in html
+    # the latest mission (2026 referential); no internal id shown to the client
+    assert "Forma Sud Conseil SAS" in html and "décret n° 2026-728" in html and f"{A}-m2" not in html
     assert "CFA Bâtiment Avenir" not in html and B not in html
     assert digest(db) == before
 
@@ -259,7 +261,7 @@ def test_notebook_shows_the_client_from_the_environment_and_ignores_the_query_st
 @pytest.mark.notebook
 def test_notebook_with_papermill_parameters(demo, tmp_path):
     html = _run_notebook(tmp_path / "a.ipynb", {"workspace": str(demo), "client": A, "mission": f"{A}-m1"})
-    assert "Forma Sud Conseil SAS" in html and f"{A}-m1" in html
+    assert "Forma Sud Conseil SAS" in html and "décret n° 2019-565" in html and f"{A}-m1" not in html
     assert "CFA Bâtiment Avenir" not in html
 
 

@@ -21,6 +21,7 @@ from workbench.reports.excel import (
     import_action_plan,
     read_action_plan,
 )
+from workbench.reports.wording import referential_label
 from workbench.services.analysis import update_plan
 
 TODAY = dt.date(2026, 11, 21)
@@ -86,7 +87,7 @@ def test_export_is_a_workable_table(plan, tmp_path):
     assert len(validations) == 1 and "À faire" in validations[0].formula1 and "Abandonné" in validations[0].formula1
     assert f"{letter('Statut')}2" in validations[0].sqref
     prov = {r[0]: r[1] for r in wb[PROVENANCE_SHEET].iter_rows(min_row=2, values_only=True) if r and r[0]}
-    assert prov["Mission"] == m1.id and prov["Référentiel"] == ref.id and prov["input_hash"] == "abc123"
+    assert prov["Mission"] == m1.id and prov["Référentiel"] == referential_label(ref) and prov["input_hash"] == "abc123"
     assert prov["Version du logiciel"]
     assert m1.id in wb.properties.keywords
     assert {p.name for p in wb.custom_doc_props.props} >= {"workbench_mission", "workbench_input_hash"}

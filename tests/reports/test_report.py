@@ -23,7 +23,8 @@ from workbench.domain.profile import Certification, ClientProfile
 from workbench.domain.records import Evidence
 from workbench.reports.content import fr_percent, input_hash
 from workbench.reports.excel import PLAN_SHEET, PROVENANCE_SHEET
-from workbench.reports.pipeline import NOTEBOOK, generate_report
+from workbench.reports.pipeline import CLIENT_PROVENANCE, NOTEBOOK, generate_report
+from workbench.reports.wording import referential_label
 from workbench.services.analysis import load_mission
 from workbench.services.workspace import Workspace
 
@@ -168,7 +169,8 @@ def test_html_synthese_figures_match_the_answers(built):
     counts = built["data"][ALPHA].analysis.counts
     applicable = len([a for a in built["ws"].applicability(built["missions"][ALPHA].id) if a.applicable])
     assert applicable == 25  # plain AF (22) + certifying 3, 7, 16
-    assert figure(html, "applicable") == applicable
+    # « applicables » = what the audit will look at: the indicator judged not applicable is apart
+    assert figure(html, "applicable") == applicable - 1 == counts.audited
     assert figure(html, "nc_majeure") == 1
     assert figure(html, "nc_mineure") == 2
     assert figure(html, "non_evalue") == 1
@@ -178,6 +180,9 @@ def test_html_synthese_figures_match_the_answers(built):
     expected = f"{readiness * 100:.1f}".replace(".", ",") + "\u00a0%"
     assert fr_percent(readiness) == expected == "83,3\u00a0%"
     assert f'data-figure="readiness">{expected}<' in html
+    conformity = fr_percent(counts.conforme / counts.evaluated)
+    assert f'data-figure="evaluated_conformity">{conformity}<' in html
+    assert "conformes / applicables" in html and "conformes / évalués" in html
 
 
 def test_html_projection_is_a_projection(built):
@@ -190,7 +195,8 @@ def test_html_projection_is_a_projection(built):
     projection = built["data"][ALPHA].analysis.projection
     assert projection.level_of(8) == Verdict.NC_MINEURE and projection.level_of(4) == Verdict.NC_MAJEURE
     assert "Progrès depuis la mission précédente" in html
-    assert built["previous"].id in html
+    assert built["previous"].id not in html  # no internal id in a client output
+    assert "Mission précédente (audit du 01/06/2025)" in html
 
 
 def test_html_minor_not_lifted_since_a_held_audit_is_requalified(built):
@@ -215,12 +221,15 @@ def test_html_flags_recent_proof_indicators_without_evidence(built):
 def test_html_gaps_with_level_and_evidence_seen(built):
     html = built["html"][ALPHA]
     section = html[html.index('id="ecarts"'):html.index('id="plan"')]
-    for n in (4, 1, 8, 30):
-        title = built["ws"].library.get("rnq-2019-v9").indicator(n).title
-        assert f"Indicateur {n} — {title}" in section
+    ref = built["ws"].library.get("rnq-2019-v9")
+    for n in (4, 1, 8):
+        assert f"Indicateur {n} — {ref.indicator(n).title}" in section
     # 4 major, then the minors 1 and 8 in referential order (initial audit: 8 is not requalified).
-    assert section.index("Indicateur 4 —") < section.index("Indicateur 1 —") < section.index("Indicateur 8 —") \
-        < section.index("Indicateur 30 —")
+    assert section.index("Indicateur 4 —") < section.index("Indicateur 1 —") < section.index("Indicateur 8 —")
+    # 30 is not evaluated yet: not a gap, listed under « Reste à évaluer » with its deadline
+    assert "Indicateur 30 —" not in section
+    remaining = html[html.index('id="reste"'):html.index('id="plan"')]
+    assert f"<td>30</td><td>{ref.indicator(30).title}</td>" in remaining
     assert "Grille d'analyse &lt;v1&gt; (Drive/qualité)" in section
     assert "badge-nc_majeure" in section
     assert "Preuves vues :</strong> aucune" in section
@@ -235,13 +244,17 @@ def test_user_text_is_escaped(built):
 
 def test_html_action_plan_matches_the_store(built):
     html = built["html"][ALPHA]
-    section = html[html.index('id="plan"'):html.index('id="forces"')]
+    section = html[html.index('id="plan"'):html.index('id="suivi"')]
     actions = built["ws"].store.list_actions(built["missions"][ALPHA].id)
     assert actions
+    evaluate = [a for a in actions if a.title.startswith("Évaluer l'indicateur")]
+    assert [a.indicator_id for a in evaluate] == ["rnq-2019-v9:ind:30"]
     for action in actions:
-        assert action.title.replace("'", "'") in section
-    assert f"{len(actions)} action(s)" in section
-    assert section.index("NC majeure") < section.index("NC mineure") < section.index("Non évalué")
+        assert (action.title in section) == (action not in evaluate)  # the evaluation is under « Reste à évaluer »
+    assert f"{len(actions) - 1} action(s)" in section
+    assert section.index("NC majeure") < section.index("NC mineure")
+    remaining = html[html.index('id="reste"'):html.index('id="plan"')]
+    assert evaluate[0].due_date.strftime("%d/%m/%Y") in remaining
 
 
 def test_html_strengths_and_annex(built):
@@ -261,7 +274,7 @@ def test_ce_qui_change_only_when_the_next_audit_changes_version(built):
     alpha = built["html"][ALPHA]
     assert "Ce qui change pour vous" in alpha
     section = alpha[alpha.index('id="changements"'):alpha.index('id="annexe"')]
-    assert "décret 2026-728" in section
+    assert "décret n° 2026-728" in section and "V10" not in section
     assert "12 — " in section  # violence and harassment duty applies to this AF provider
     assert "33 — " not in section  # apprenticeship only: not in Alpha's scope
     beta = built["html"][BETA]
@@ -285,14 +298,16 @@ def test_html_provenance_footer_and_meta(built):
         data = built["data"][client]
         expected = input_hash(data.profile, data.mission, data.answers, data.evidence, data.actions)
         assert result.provenance["input_hash"] == expected
-        assert meta(html) == {**{k.replace("_", "-"): v for k, v in result.provenance.items()},
+        # the client's file carries no internal id: those stay in the executed notebook
+        assert meta(html) == {**{k.replace("_", "-"): result.provenance[k] for k in CLIENT_PROVENANCE},
                               "generator": f"Qualiopi Workbench {__version__}"}
+        assert result.provenance["referential"] == data.referential.id
         assert meta(html)["input-hash"] == expected
         assert meta(html)["package-version"] == __version__
-        assert meta(html)["referential"] == data.referential.id
         footer = html[html.index('id="provenance"'):]
         assert expected in footer and f"Qualiopi Workbench {__version__}" in footer
-        assert data.referential.id in footer
+        assert data.referential.id not in html and data.mission.id not in html
+        assert referential_label(data.referential) in footer
         generated = dt.datetime.fromisoformat(result.provenance["generated_at"])
         assert generated.strftime("%d/%m/%Y") in footer
         scope = result.provenance["applicability_scope"]
@@ -322,6 +337,21 @@ def test_pdf_is_a4_with_the_report_text(built):
         assert name in flat
         assert "Synthèse" in flat and "Plan d'actions" in flat and "Annexe" in flat
         assert built["results"][client].provenance["input_hash"][:16] in flat.replace(" ", "")
+        # page numbers, running header with the client, a contents table with real page numbers
+        pages = [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+        total = len(pages)
+        for i, page_text in enumerate(pages, start=1):
+            assert f"Page {i} / {total}" in page_text
+            if i > 1:
+                assert name in page_text
+        assert "Sommaire" in pages[1]
+        toc = dict(re.findall(r"(\d+\. [A-ZÉ][^0-9]+?) (\d+)(?= \d+\. | Page|$)", pages[1]))
+        assert "1. Synthèse" in toc and len(toc) >= 6
+        for title, number in toc.items():
+            assert title in pages[int(number) - 1], (title, number)
+        assert reader.metadata.title == f"Rapport de {built['missions'][client].type.label.lower()} Qualiopi — {name}"
+        # no near-empty page: every page but the last carries a real amount of text
+        assert all(len(t) > 300 for t in pages[:-1]), [len(t) for t in pages]
 
 
 # -- Excel ----------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_demo_cli_without_reports(tmp_path):
     assert r.code == 0, r.err
     for client in CLIENTS:
         assert client.id in r.out
-    bad = run_cli("demo", "--formats", "docx", workspace=tmp_path)
+    bad = run_cli("demo", "--formats", "odt", workspace=tmp_path)
     assert bad.code == 2 and "format(s) inconnu(s)" in bad.err
 
 
@@ -139,7 +139,10 @@ def test_full_demo_reports_every_mission_in_three_formats_without_leaks(tmp_path
     ws = Workspace.open(tmp_path)
     clients = {c.id: c for c in ws.store.list_clients()}
     missions = ws.store.list_missions()
+    private = {m.id: {a.private_notes for a in ws.store.list_answers(m.id).values() if a.private_notes}
+               for m in missions}
     ws.close()
+    assert any(private.values())  # the demo shows both voices
     for m in missions:
         folder = tmp_path / "reports" / m.client_id
         html = (folder / f"rapport-{m.id}.html").read_text(encoding="utf-8")
@@ -149,6 +152,14 @@ def test_full_demo_reports_every_mission_in_three_formats_without_leaks(tmp_path
         pdf_text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         cells = " ".join(str(c.value) for ws_ in load_workbook(xlsx).worksheets
                          for row in ws_.iter_rows() for c in row if c.value is not None)
+        import docx
+
+        word = docx.Document(str(folder / f"rapport-{m.id}.docx"))
+        word_text = "\n".join([p.text for p in word.paragraphs]
+                              + [c.text for t in word.tables for row in t.rows for c in row.cells])
+        for note in private[m.id]:
+            for output, text in (("html", html), ("pdf", pdf_text), ("docx", word_text), ("xlsx", cells)):
+                assert note not in text, (m.id, output, note)
         me = clients[m.client_id]
         assert me.name in html and me.name in pdf_text.replace("\n", " ")
         for other in clients.values():

@@ -68,6 +68,8 @@ COMMAND_MODULES = [
     "workbench.cli.client_cmd",
     "workbench.cli.mission_cmd",
     "workbench.cli.answer_cmd",
+    "workbench.cli.texts_cmd",
+    "workbench.cli.settings_cmd",
     "workbench.cli.demo_cmd",
     "workbench.cli.report_cmd",
     "workbench.cli.app_cmd",

@@ -9,11 +9,11 @@ from typing import Any
 
 import yaml
 
-from workbench.cli.common import open_workspace, print_json, print_table
+from workbench.cli.common import open_workspace, parse_categories, parse_date, print_json, print_table
 from workbench.core.dates import fr_date
 from workbench.core.errors import ReferentialError, UsageError
 from workbench.core.validation import read_yaml
-from workbench.core.vocab import AuditType, Verdict
+from workbench.core.vocab import AuditType, Condition, Verdict, parse_enum
 from workbench.domain.audit_cycle import audit_duration, cycle_dates
 from workbench.domain.profile import FIELD_LABELS, ClientProfile, profile_from_data, validate_client_id
 from workbench.domain.public_list import find_provider
@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
     lp = csub.add_parser("list", parents=[parent], help="clients de l'espace de travail")
     lp.add_argument("--json", action="store_true", help="sortie JSON")
+    lp.add_argument("--all", action="store_true", help="inclure les clients archivés")
     lp.set_defaults(func=cmd_list)
 
     sp = csub.add_parser("show", parents=[parent], help="profil, périmètre, indicateurs applicables, missions")
@@ -66,7 +67,17 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                     help="profil complet en YAML (obtenu par « client show ID --yaml » puis modifié)")
     for flag, meta, text in UPDATE_FLAGS:
         up.add_argument(flag, metavar=meta, help=text)
+    for flag, meta, text in SCOPE_FLAGS:
+        up.add_argument(flag, metavar=meta, help=text)
     up.set_defaults(func=cmd_update)
+
+    arp = csub.add_parser("archive", parents=[parent],
+                          help="archiver un client (masqué des listes ; rien n'est supprimé)")
+    arp.add_argument("id", metavar="ID", help="identifiant du client")
+    arp.set_defaults(func=cmd_archive)
+    rsp = csub.add_parser("restore", parents=[parent], help="sortir un client des archives")
+    rsp.add_argument("id", metavar="ID", help="identifiant du client")
+    rsp.set_defaults(func=cmd_restore)
 
     ep = csub.add_parser("export", parents=[parent], help="exporter un client dans un seul fichier")
     ep.add_argument("id", metavar="ID", help="identifiant du client")
@@ -95,6 +106,21 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     register_client(csub, parent)  # access, changes, review: the client space
 
 
+
+SCOPE_FLAGS = (
+    ("--categories", "AF,BC,VAE,CFA", "catégories d'action réalisées (remplacent les actuelles)"),
+    ("--conditions", "LISTE", "situations du prestataire, séparées par des virgules (remplacent les actuelles) : "
+                              + ", ".join(c.value for c in Condition) + " ; « aucune » pour vider"),
+    ("--new-entrant", "toutes|AF,BC|non", "nouvel entrant : pour toutes les catégories, pour certaines, ou non"),
+    ("--certified", "oui|non", "certifié Qualiopi"),
+    ("--certifier", "NOM", "organisme certificateur"),
+    ("--certificate-date", "AAAA-MM-JJ", "date du certificat"),
+    ("--certificate-number", "NUMÉRO", "numéro du certificat"),
+    ("--certified-categories", "AF,BC,VAE,CFA", "catégories couvertes par le certificat"),
+    ("--funding", "cpf=40,opco=30,…", "répartition du chiffre d'affaires par financeur, en % "
+                                      "(cpf, opco, france_travail, region, direct)"),
+)
+"""Flags of « client update » that change the scope: applicability is recomputed from them."""
 
 UPDATE_FLAGS = (
     ("--name", "RAISON_SOCIALE", "raison sociale"),
@@ -210,9 +236,15 @@ def _answered(store: Store, mission_id: str) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from workbench.store.archive import archived_clients
+
     with open_workspace(args) as ws:
         clients = ws.store.list_clients()
         missions = ws.store.list_missions()
+        archived = archived_clients(ws.store)  # type: ignore[arg-type]
+    hidden = 0 if args.all else sum(c.id in archived for c in clients)
+    if not args.all:
+        clients = [c for c in clients if c.id not in archived]
     count = {c.id: 0 for c in clients}
     for m in missions:
         count[m.client_id] = count.get(m.client_id, 0) + 1
@@ -220,7 +252,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         {"id": c.id, "name": c.name, "categories": [x.value for x in c.categories],
          "conditions": [x.value for x in c.conditions], "new_entrant": c.new_entrant.all_categories,
          "certified": c.certification.certified, "template": c.template, "consultant": c.consultant,
-         "missions": count.get(c.id, 0)}
+         "missions": count.get(c.id, 0), "archived": c.id in archived}
         for c in clients
     ]
     if args.json:
@@ -232,9 +264,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["Identifiant", "Raison sociale", "Catégories", "Modèle", "Missions", "Consultant"],
-        [[r["id"], r["name"], ", ".join(r["categories"]), r["template"] or "—", r["missions"],
-          r["consultant"] or "—"] for r in rows],
+        [[r["id"] + (" (archivé)" if r["archived"] else ""), r["name"], ", ".join(r["categories"]),
+          r["template"] or "—", r["missions"], r["consultant"] or "—"] for r in rows],
     )
+    if hidden:
+        print(f"{hidden} client(s) archivé(s) non affiché(s) : workbench client list --all")
     return 0
 
 
@@ -384,7 +418,75 @@ def _updated_profile(current: ClientProfile, args: argparse.Namespace) -> Client
                if getattr(args, f"contact_{k}") is not None}
     if contact:
         data["contact"] = {**(data.get("contact") or {}), **contact}
+    _apply_scope_flags(data, args)
     return profile_from_data(data, f"Profil du client « {current.id} »")
+
+
+def _apply_scope_flags(data: dict[str, Any], args: argparse.Namespace) -> None:
+    if args.categories is not None:
+        data["categories"] = sorted(c.value for c in parse_categories(args.categories))
+    if args.conditions is not None:
+        raw = args.conditions.strip().lower()
+        data["conditions"] = [] if raw in ("", "aucune") else sorted(
+            {parse_enum(Condition, part, "situation").value for part in raw.split(",") if part.strip()})
+    if args.new_entrant is not None:
+        raw = args.new_entrant.strip().lower()
+        if raw in ("non", "no"):
+            data["new_entrant"] = {"all_categories": False, "categories": []}
+        elif raw in ("toutes", "oui", "all"):
+            data["new_entrant"] = {"all_categories": True, "categories": []}
+        else:
+            data["new_entrant"] = {"all_categories": False,
+                                   "categories": sorted(c.value for c in parse_categories(raw))}
+    cert = dict(data.get("certification") or {})
+    if args.certified is not None:
+        raw = args.certified.strip().lower()
+        if raw not in ("oui", "non"):
+            raise UsageError(f"--certified attend « oui » ou « non », pas « {args.certified} ».")
+        cert["certified"] = raw == "oui"
+    for key in ("certifier", "certificate_number"):
+        if getattr(args, key) is not None:
+            cert[key] = getattr(args, key) or None
+    if args.certificate_date is not None:
+        cert["certificate_date"] = parse_date(args.certificate_date, "date du certificat").isoformat()
+    if args.certified_categories is not None:
+        cert["categories"] = sorted(c.value for c in parse_categories(args.certified_categories))
+    if cert != (data.get("certification") or {}):
+        data["certification"] = cert
+    if args.funding is not None:
+        mix: dict[str, float] = {}
+        for part in filter(None, (p.strip() for p in args.funding.split(","))):
+            key, sep, value = part.partition("=")
+            try:
+                mix[key.strip().lower()] = float(value.replace(",", ".")) if sep else float("nan")
+            except ValueError:
+                raise UsageError(f"--funding : valeur invalide « {part} » (ex. : cpf=40,opco=30).") from None
+            if mix[key.strip().lower()] != mix[key.strip().lower()]:
+                raise UsageError(f"--funding : valeur manquante pour « {key} » (ex. : cpf=40).")
+        data["funding"] = mix
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    from workbench.store.archive import archive_client
+
+    client_id = validate_client_id(args.id)
+    with open_workspace(args) as ws:
+        ws.store.get_client(client_id)
+        archive_client(ws.store, client_id)  # type: ignore[arg-type]
+    print(f"Client « {client_id} » archivé : il n'apparaît plus dans « client list » (voir --all) ; "
+          f"ses données sont conservées. Pour l'en sortir : workbench client restore {client_id}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from workbench.store.archive import restore_client
+
+    client_id = validate_client_id(args.id)
+    with open_workspace(args) as ws:
+        ws.store.get_client(client_id)
+        restore_client(ws.store, client_id)  # type: ignore[arg-type]
+    print(f"Client « {client_id} » sorti des archives.")
+    return 0
 
 
 def cmd_update(args: argparse.Namespace) -> int:

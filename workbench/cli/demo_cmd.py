@@ -12,15 +12,15 @@ from workbench.reports.opportunity_note import NOTE_FORMATS, generate_note
 from workbench.services.demo import build_demo, demo_access_codes
 from workbench.services.opportunity import list_prospects
 
-FORMATS = ("html", "pdf", "xlsx")
+FORMATS = ("html", "pdf", "docx", "xlsx")
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("demo", parents=[parent],
                        help="construit l'espace de démonstration (clients fictifs, missions, rapports)")
     p.add_argument("--no-reports", action="store_true", help="ne pas générer les rapports")
-    p.add_argument("--formats", default=",".join(FORMATS), metavar="html,pdf,xlsx",
-                   help="formats des rapports (défaut : html,pdf,xlsx)")
+    p.add_argument("--formats", default=",".join(FORMATS), metavar="html,pdf,docx,xlsx",
+                   help="formats des rapports (défaut : html,pdf,docx,xlsx)")
     p.set_defaults(func=cmd_demo)
 
 
@@ -28,7 +28,7 @@ def parse_formats(raw: str) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for f in raw.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise UsageError(f"format(s) inconnu(s) : {', '.join(unknown) or '(aucun)'} (possibles : html, pdf, xlsx).")
+        raise UsageError(f"format(s) inconnu(s) : {', '.join(unknown) or '(aucun)'} (possibles : {', '.join(FORMATS)}).")
     return formats
 
 

@@ -39,12 +39,48 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     lp.add_argument("--json", action="store_true", help="sortie JSON")
     lp.set_defaults(func=cmd_list)
 
+    up = msub.add_parser("update", parents=[parent],
+                         help="modifier une mission : audit reporté, type changé, libellé (historique conservé)")
+    up.add_argument("mission", metavar="MISSION", help="identifiant de la mission (ex. : formapro-lyon-m1)")
+    up.add_argument("--audit-date", metavar="AAAA-MM-JJ", help="nouvelle date de l'audit visé")
+    up.add_argument("--type", dest="mission_type", metavar="TYPE",
+                    help="pre_audit, audit_blanc, prep_surveillance ou prep_renouvellement")
+    up.add_argument("--audit-type", metavar="TYPE", help="initial, surveillance ou renouvellement")
+    up.add_argument("--label", metavar="LIBELLÉ", help="libellé libre (vide pour l'effacer)")
+    up.set_defaults(func=cmd_update)
+
     hp = msub.add_parser("history", parents=[parent], help="historique des modifications d'une mission")
     hp.add_argument("mission", metavar="MISSION", help="identifiant de la mission (ex. : formapro-lyon-m1)")
     hp.add_argument("--indicator", metavar="N", help="numéro de l'indicateur (ou identifiant complet)")
     hp.add_argument("--json", action="store_true", help="sortie JSON")
     hp.set_defaults(func=cmd_history)
 
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from workbench.store.mission_edits import update_mission
+
+    changes: dict[str, Any] = {}
+    if args.audit_date:
+        changes["audit_date"] = parse_date(args.audit_date, "date d'audit")
+    if args.mission_type:
+        changes["type"] = MissionType(parse_enum(MissionType, args.mission_type, "type de mission"))
+    if args.audit_type:
+        changes["audit_type"] = AuditType(parse_enum(AuditType, args.audit_type, "type d'audit"))
+    if args.label is not None:
+        changes["label"] = args.label.strip() or None
+    if not changes:
+        raise UsageError("rien à modifier : indiquez --audit-date, --type, --audit-type ou --label.")
+    with open_workspace(args) as ws:
+        before = ws.store.get_mission(args.mission)
+        mission = update_mission(ws.store, before.id, **changes)  # type: ignore[arg-type]
+        in_force = ws.library.for_date(mission.audit_date)
+    print(f"Mission « {mission.id} » : {mission.type.label}, {mission.audit_type.label.lower()} prévu le "
+          f"{fr_date(mission.audit_date)}{' — ' + mission.label if mission.label else ''}.")
+    if in_force.id != mission.referential_id:
+        print(f"Attention : à cette date, la version en vigueur du référentiel est {in_force.id} ; la mission "
+              f"reste sur {mission.referential_id} (la changer est une migration explicite).")
+    return 0
 
 
 def _mission_dict(m: Mission) -> dict[str, Any]:
@@ -109,13 +145,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 ENTITY_LABELS = {"answer": "réponse", "evidence": "preuve", "action": "action", "import": "import",
-                 "client": "profil"}
+                 "client": "profil", "mission": "mission", "report": "rapport"}
 FIELD_LABELS = {
     "verdict": "verdict", "finding": "constat", "private_notes": "notes privées", "na_justification": "justification non applicable",
     "responses": "réponses aux questions", "checklist": "preuves vérifiées", "respondent": "répondant",
     "evidence": "élément de preuve", "action": "action", "conflit": "conflit à l'import",
     "title": "intitulé", "detail": "détail", "priority": "priorité", "owner": "responsable",
     "status": "statut", "due_date": "échéance", "comment": "commentaire", "profile": "profil",
+    "audit_date": "date d'audit", "type": "type de mission", "audit_type": "type d'audit", "label": "libellé",
+    "summary": "synthèse", "conclusion": "conclusion", "visit": "visite", "signature": "signature",
+    "sent": "version envoyée", "archived": "archivé",
 }
 
 

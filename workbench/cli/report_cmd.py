@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from workbench.cli.common import open_workspace, print_table
+from workbench.cli.common import open_workspace, parse_date, print_table
 from workbench.core.dates import fr_date
 from workbench.core.errors import UsageError
 from workbench.domain.profile import validate_client_id
@@ -13,11 +14,14 @@ from workbench.services.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    rp = sub.add_parser("report", parents=[parent], help="générer le rapport client (HTML, PDF, Excel)")
+    rp = sub.add_parser("report", parents=[parent], help="générer le rapport client (HTML, PDF, Word, Excel)")
     rp.add_argument("client", metavar="CLIENT", help="identifiant du client")
     rp.add_argument("--mission", metavar="ID", help="mission (défaut : la dernière du client)")
-    rp.add_argument("--formats", default="html,pdf,xlsx", metavar="html,pdf,xlsx",
-                    help="formats à produire, séparés par des virgules (défaut : html,pdf,xlsx)")
+    rp.add_argument("--formats", default="html,pdf,docx,xlsx", metavar="html,pdf,docx,xlsx",
+                    help="formats à produire, séparés par des virgules (défaut : html,pdf,docx,xlsx)")
+    rp.add_argument("--final", action="store_true",
+                    help="version envoyée au client : numérotée et conservée dans reports/CLIENT/envoyes/, "
+                         "jamais remplacée par une génération ultérieure")
     rp.set_defaults(func=cmd_report)
 
     ap = sub.add_parser("actions", help="plan d'actions d'une mission")
@@ -41,6 +45,33 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     ep.add_argument("--force", action="store_true", help="remplacer le fichier s'il existe déjà")
     ep.set_defaults(func=cmd_export)
 
+    adp = asub.add_parser("add", parents=[parent], help="ajouter une action au plan")
+    adp.add_argument("client", metavar="CLIENT")
+    adp.add_argument("--mission", metavar="ID")
+    adp.add_argument("--indicator", required=True, type=int, metavar="N", help="numéro de l'indicateur")
+    adp.add_argument("--title", required=True, metavar="TEXTE", help="intitulé de l'action")
+    adp.add_argument("--priority", type=int, default=2, metavar="1-4",
+                     help="1 NC majeure, 2 NC mineure, 3 non évalué, 4 preuve à actualiser (défaut : 2)")
+    _action_fields(adp)
+    adp.set_defaults(func=cmd_add)
+
+    edp = asub.add_parser("edit", parents=[parent], help="modifier une action (responsable, échéance, statut…)")
+    edp.add_argument("client", metavar="CLIENT")
+    edp.add_argument("action_id", type=int, metavar="ID", help="numéro de l'action (workbench actions list)")
+    edp.add_argument("--mission", metavar="ID")
+    edp.add_argument("--title", metavar="TEXTE", help="intitulé")
+    edp.add_argument("--priority", type=int, metavar="1-4", help="priorité")
+    edp.add_argument("--status", metavar="STATUT", help="a_faire, en_cours, fait ou abandonne")
+    _action_fields(edp)
+    edp.set_defaults(func=cmd_edit)
+
+    abp = asub.add_parser("abandon", parents=[parent], help="abandonner une action (elle reste dans l'historique)")
+    abp.add_argument("client", metavar="CLIENT")
+    abp.add_argument("action_id", type=int, metavar="ID")
+    abp.add_argument("--mission", metavar="ID")
+    abp.add_argument("--reason", default="", metavar="TEXTE", help="raison, ajoutée au commentaire")
+    abp.set_defaults(func=cmd_abandon)
+
     ip = asub.add_parser("import", parents=[parent], help="reprendre statuts et commentaires d'un fichier Excel")
     ip.add_argument("client", metavar="CLIENT")
     ip.add_argument("file", metavar="FICHIER.xlsx")
@@ -51,20 +82,80 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     ip.set_defaults(func=cmd_import)
 
 
+def _action_fields(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--detail", metavar="TEXTE", help="détail")
+    p.add_argument("--owner", metavar="NOM", help="responsable (nom ou fonction)")
+    p.add_argument("--due", metavar="AAAA-MM-JJ", help="échéance")
+    p.add_argument("--comment", metavar="TEXTE", help="commentaire")
+
+
+def _action_line(action, numbers: dict[str, int]) -> str:  # noqa: ANN001
+    return (f"Action {action.id} (indicateur {numbers.get(action.indicator_id, '?')}) : {action.title} — "
+            f"{action.status.label}, responsable {action.owner or '—'}, échéance {fr_date(action.due_date)}.")
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from workbench.services.action_edits import add_action
+
+    validate_client_id(args.client)
+    due = parse_date(args.due, "échéance") if args.due else None
+    with open_workspace(args) as ws:
+        mission = ws.resolve_mission(args.client, args.mission)
+        action = add_action(ws, mission, number=args.indicator, title=args.title, detail=args.detail or "",
+                            owner=args.owner or "", due_date=due, priority=args.priority, comment=args.comment or "")
+        numbers = {i.id: i.number for i in ws.library.get(mission.referential_id).indicators}
+    print("Ajoutée — " + _action_line(action, numbers))
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    from workbench.services.action_edits import edit_action, parse_status
+
+    validate_client_id(args.client)
+    changes = {"title": args.title, "detail": args.detail, "owner": args.owner, "comment": args.comment,
+               "priority": args.priority,
+               "due_date": parse_date(args.due, "échéance") if args.due else None,
+               "status": parse_status(args.status) if args.status else None}
+    with open_workspace(args) as ws:
+        mission = ws.resolve_mission(args.client, args.mission)
+        action = edit_action(ws, mission, args.action_id, **changes)
+        numbers = {i.id: i.number for i in ws.library.get(mission.referential_id).indicators}
+    print("Modifiée — " + _action_line(action, numbers))
+    return 0
+
+
+def cmd_abandon(args: argparse.Namespace) -> int:
+    from workbench.services.action_edits import abandon_action
+
+    validate_client_id(args.client)
+    with open_workspace(args) as ws:
+        mission = ws.resolve_mission(args.client, args.mission)
+        action = abandon_action(ws, mission, args.action_id, args.reason)
+        numbers = {i.id: i.number for i in ws.library.get(mission.referential_id).indicators}
+    print("Abandonnée (conservée dans l'historique) — " + _action_line(action, numbers))
+    return 0
+
+
 def _workspace(args: argparse.Namespace) -> Workspace:
     validate_client_id(args.client)
     return Workspace.open(getattr(args, "workspace", None))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from workbench.cli.settings_cmd import DEFAULT_WARNING
+    from workbench.core.settings import Branding
     from workbench.reports.pipeline import generate_report, parse_formats
 
     formats = parse_formats(args.formats)
     with open_workspace(args) as ws:
-        result = generate_report(ws, args.client, args.mission, formats)
+        if ws.settings.branding == Branding():
+            print(DEFAULT_WARNING.format(firm=Branding().firm), file=sys.stderr)
+        result = generate_report(ws, args.client, args.mission, formats, final=args.final)
     print(f"Rapport du client {result.client_id}, mission {result.mission_id} "
           f"({str(round(result.seconds, 1)).replace('.', ',')} s) :")
     print(f"  {result.plan.summary()}")
+    if args.final:
+        print("  Version envoyée conservée (ne sera jamais remplacée) :")
     for name, path in result.paths.items():
         print(f"  {name.upper():5} {path}")
     print(f"  Notebook exécuté : {result.notebook}")

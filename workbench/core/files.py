@@ -66,6 +66,8 @@ def finish_file(tmp: Path) -> None:
         os.fsync(fh.fileno())
 
 
+
+
 def write_atomically(target: Path, write: Callable[[Path], None], *, overwrite: bool, hint: str = "") -> None:
     """Call ``write(tmp)`` on a temporary file beside ``target``, sync it, then move it into place.
 

@@ -190,7 +190,7 @@ def client_calendar(inp: ClientCalendarInput, today: dt.date) -> list[CalendarIt
 
     for m in inp.missions:
         add(CalendarKind.AUDIT, m.audit_date, None, f"{mission_title(m)} ({inp.client_name})", f"mission-{m.id}",
-            f"Mission {m.id} : {m.type.label}.")
+            f"{m.type.label} : {m.audit_type.label.lower()} prévu le {m.audit_date:%d/%m/%Y}.")
 
     for nc in inp.ncs:
         if not nc.numbers:

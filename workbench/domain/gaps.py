@@ -54,6 +54,14 @@ PROJECTION_DISCLAIMER = (
     "certificateur, seul compétent pour délivrer, maintenir, suspendre ou refuser la certification."
 )
 
+READINESS_LABEL = "Taux de préparation (conformes / applicables)"
+""":attr:`Counts.readiness`, worded the same in the report, the Excel workbook and the dashboard."""
+READINESS_HELP = ("indicateurs conformes rapportés aux indicateurs applicables (hors indicateurs jugés non "
+                  "applicables) ; un indicateur pas encore évalué compte comme non prêt")
+CONFORMITY_LABEL = "Conformité des indicateurs évalués (conformes / évalués)"
+""":attr:`Counts.evaluated_conformity`."""
+CONFORMITY_HELP = "indicateurs conformes rapportés aux seuls indicateurs déjà évalués"
+
 MINORS_AS_MAJOR = 5
 """From this many open NC mineures, they count as one NC majeure."""
 MAJOR_DEADLINE_MONTHS = 3
@@ -166,6 +174,11 @@ class Counts:
         return self.conforme / self.audited if self.audited else None
 
     @property
+    def evaluated_conformity(self) -> float | None:
+        """Share of evaluated indicators found conforme (conformes / évalués), in [0, 1]."""
+        return self.conforme / self.evaluated if self.evaluated else None
+
+    @property
     def coverage(self) -> float | None:
         """Share of audited indicators already evaluated."""
         return self.evaluated / self.audited if self.audited else None
@@ -175,7 +188,7 @@ class Counts:
             "applicable": self.applicable, "evaluated": self.evaluated, "conforme": self.conforme,
             "nc_mineure": self.nc_mineure, "nc_majeure": self.nc_majeure, "non_evalue": self.non_evalue,
             "non_applicable": self.non_applicable, "out_of_scope": self.out_of_scope,
-            "readiness": self.readiness,
+            "readiness": self.readiness, "evaluated_conformity": self.evaluated_conformity,
         }
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from workbench import __version__
 from workbench.core.dates import add_months, fr_date, fr_date_long
@@ -26,14 +27,30 @@ from workbench.core.logo import logo_data_uri as checked_logo_uri
 from workbench.core.settings import Branding
 from workbench.core.vocab import AuditType, Verdict
 from workbench.domain.audit_cycle import audit_duration
-from workbench.domain.gaps import PROJECTION_DISCLAIMER, Counts
+from workbench.domain.deliverable import ReportTexts, SentVersion, Signature
+from workbench.domain.gaps import (
+    CONFORMITY_HELP,
+    CONFORMITY_LABEL,
+    PROJECTION_DISCLAIMER,
+    READINESS_HELP,
+    READINESS_LABEL,
+    Counts,
+    GapAnalysis,
+    IndicatorStatus,
+    RiskKind,
+)
+from workbench.domain.plan import PRIORITY_LABELS, propose_actions
+from workbench.domain.plan import STATE_KEY as PLAN_STATE_KEY
 from workbench.domain.profile import ClientProfile
 from workbench.domain.records import Action, Answer, Evidence, Mission
 from workbench.referential.diff import VersionDiff, diff_for_scope
 from workbench.referential.library import Referential
 from workbench.reports.session_report import session_review_context, session_review_hash
+from workbench.reports.wording import PROVISIONAL_NOTE, client_text, referential_label
 from workbench.services.analysis import MissionData, load_mission
+from workbench.services.planning import CLOSED
 from workbench.services.workspace import Workspace
+from workbench.store.report_texts import get_report_texts, sent_versions
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 SECTIONS_DIR = TEMPLATE_DIR / "sections"
@@ -158,7 +175,14 @@ def _svg(fig: Any) -> str:
     return svg
 
 
-def chart_by_criterion(by_criterion: dict[int, Counts], titles: dict[int, str]) -> str:
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def chart_by_criterion(by_criterion: dict[int, Counts], titles: dict[int, str], fmt: str = "svg") -> Any:
+    """SVG text (``fmt="svg"``) or PNG bytes (``fmt="png"``, for Word)."""
     """Stacked horizontal bars per criterion; colours plus hatches so it reads in black and white."""
     import matplotlib
 
@@ -184,12 +208,12 @@ def chart_by_criterion(by_criterion: dict[int, Counts], titles: dict[int, str]) 
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.spines[["top", "right"]].set_visible(False)
         ax.legend(ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False, fontsize=8)
-        svg = _svg(fig)
+        out = _svg(fig) if fmt == "svg" else _png(fig)
         plt.close(fig)
-    return svg
+    return out
 
 
-def chart_overall(counts: Counts) -> str:
+def chart_overall(counts: Counts, fmt: str = "svg") -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -210,17 +234,106 @@ def chart_overall(counts: Counts) -> str:
                       bbox_to_anchor=(0.5, 0.02), frameon=False, fontsize=8, ncol=2)
         ax.text(0, 0, fr_percent(counts.readiness, 0), ha="center", va="center", fontsize=15, weight="bold")
         ax.set_aspect("equal")
-        svg = _svg(fig)
+        out = _svg(fig) if fmt == "svg" else _png(fig)
         plt.close(fig)
-    return svg
+    return out
 
 
 # -- context and rendering -------------------------------------------------------------------
 
 
+def css_string(text: str) -> Markup:
+    """A CSS string literal for the running header: every character that could end the string or
+    the ``<style>`` element (quotes, backslash, ``<``, ``>``, ``&``, line breaks) is escaped."""
+    escaped = re.sub(r"""["'\\<>&\n\r]""", lambda m: "\\" + format(ord(m.group()), "x") + " ", text)
+    return Markup(f'"{escaped}"')
+
+
 def logo_data_uri(ws: Workspace) -> str | None:
     """The branding logo inlined as a data URI (the report must work offline); a bad logo is refused."""
     return checked_logo_uri(ws.settings)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One action of the report's plan; ``obsolete`` when its gap has gone since it was planned."""
+
+    action: Action
+    number: int | None
+    obsolete: bool
+
+
+@dataclass(frozen=True)
+class RemainingRow:
+    status: IndicatorStatus
+    due_date: dt.date | None
+    """When the plan asks for it to be assessed."""
+
+
+@dataclass(frozen=True)
+class VigilanceRow:
+    """All the vigilance points of one indicator, in one row."""
+
+    number: int
+    title: str
+    kinds: tuple[str, ...]
+    details: tuple[str, ...]
+
+
+SECTION_TITLES = {
+    "synthese": "Synthèse",
+    "visite": "Déroulement de la visite",
+    "criteres": "Résultats par critère",
+    "ecarts": "Écarts relevés",
+    "reste": "Reste à évaluer",
+    "plan": "Plan d'actions",
+    "suivi": "Faire vivre la certification",
+    "forces": "Points forts",
+    "changements": "Ce qui change pour vous",
+    "surveillance": "Préparation de l'audit de surveillance",
+    "dossiers": "Revue des dossiers",
+    "annexe": "Annexe — applicabilité des indicateurs",
+    "conclusion": "Conclusion",
+}
+"""Numbered sections of the report, in order (the table of contents lists those present)."""
+
+
+def plan_rows(data: MissionData, generated: dict[str, int], today: dt.date) -> tuple[list[PlanRow], dict[str, dt.date]]:
+    """The report's plan and the due dates of the « evaluate » actions (shown under « Reste à évaluer »).
+
+    Actions that only ask to assess an indicator are not repeated in the plan; an open generated
+    action whose gap is no longer proposed (indicator since found conforme…) is flagged obsolete.
+    """
+    proposals = propose_actions(data.analysis, data.remediation, data.referential.id, today=today)
+    proposed = {p.key for p in proposals}
+    key_of = {int(v): k for k, v in generated.items()}
+    numbers = {i.id: i.number for i in data.referential.indicators}
+    rows: list[PlanRow] = []
+    evaluate_due: dict[str, dt.date] = {}
+    for act in data.actions:
+        key = key_of.get(act.id or -1, "")
+        if ":evaluate:" in key:
+            if act.due_date and act.status not in CLOSED:
+                evaluate_due[act.indicator_id] = act.due_date
+            continue
+        obsolete = bool(key) and key not in proposed and act.status not in CLOSED
+        rows.append(PlanRow(act, numbers.get(act.indicator_id), obsolete))
+    return rows, evaluate_due
+
+
+def vigilance_rows(analysis: GapAnalysis) -> list[VigilanceRow]:
+    """One row per indicator; « not evaluated » is left to the « Reste à évaluer » section."""
+    grouped: dict[int, tuple[IndicatorStatus, list[str], list[str]]] = {}
+    for flag in analysis.risks:
+        if flag.kind == RiskKind.NOT_EVALUATED:
+            continue
+        s, kinds, details = grouped.setdefault(flag.status.number, (flag.status, [], []))
+        if flag.kind.label not in kinds:
+            kinds.append(flag.kind.label)
+        text = client_text(flag.message)
+        if text not in details:
+            details.append(text)
+    return [VigilanceRow(n, s.indicator.title, tuple(k), tuple(d)) for n, (s, k, d) in sorted(grouped.items())]
 
 
 @dataclass
@@ -232,19 +345,92 @@ class ReportContext:
     changes: Changes | None
     generated_at: dt.datetime
     provenance: dict[str, str] = field(default_factory=dict)
+    texts: ReportTexts = field(default_factory=ReportTexts)
+    version: int = 0
+    """Number of the version sent (``workbench report --final``); 0 for a working document."""
+    previous_versions: tuple[SentVersion, ...] = ()
+    plan: tuple[PlanRow, ...] = ()
+    remaining: tuple[RemainingRow, ...] = ()
+    vigilance: tuple[VigilanceRow, ...] = ()
+    default_identity: bool = False
+    session_review: dict[str, Any] = field(default_factory=dict)
+    """Context of the « Revue des dossiers » section (``review`` is None when no sample was drawn)."""
 
     @property
     def analysis(self):  # noqa: ANN201 - shortcut for templates
         return self.data.analysis
 
+    @property
+    def draft(self) -> bool:
+        return self.version == 0
+
+    @property
+    def title(self) -> str:
+        return f"Rapport de {self.data.mission.type.label.lower()} Qualiopi — {self.data.profile.name}"
+
+    @property
+    def version_label(self) -> str:
+        day = fr_date(self.generated_at)
+        if self.draft:
+            return f"Document de travail du {day} (non envoyé)"
+        return f"Version {self.version} du {day}"
+
+    @property
+    def referential_label(self) -> str:
+        return referential_label(self.data.referential)
+
+    @property
+    def provisional_note(self) -> str | None:
+        return PROVISIONAL_NOTE if self.data.referential.status.value == "provisional" else None
+
+    @property
+    def nc_gaps(self) -> list[IndicatorStatus]:
+        return [s for s in self.analysis.gaps if s.verdict != Verdict.NON_EVALUE]
+
+    @property
+    def signature(self) -> Signature:
+        sig = self.texts.signature
+        if sig.empty:
+            return Signature(name=self.branding.consultant or self.data.profile.consultant or "", role=sig.role,
+                             place=sig.place)
+        return sig
+
+    def present(self, name: str) -> bool:
+        """Whether a numbered section has something to show for this mission."""
+        if name == "visite":
+            return not self.texts.visit.empty
+        if name == "reste":
+            return bool(self.remaining)
+        if name == "changements":
+            return self.changes is not None
+        if name == "surveillance":
+            return self.data.mission.audit_type == AuditType.SURVEILLANCE
+        if name == "dossiers":
+            review = self.session_review.get("review")
+            return review is not None and bool(review.results)
+        return True
+
+    @property
+    def toc(self) -> list[tuple[str, str]]:
+        """(anchor, numbered title) of the sections present, in order."""
+        names = [n for n in SECTION_TITLES if self.present(n)]
+        return [(n, f"{i}. {SECTION_TITLES[n]}") for i, n in enumerate(names, start=1)]
+
+    def heading(self, name: str) -> str:
+        return dict(self.toc).get(name, SECTION_TITLES[name])
+
 
 def load_report_context(workspace: str | Path | None, client: str, mission: str | None = None,
-                        today: dt.date | None = None) -> ReportContext:
+                        today: dt.date | None = None, version: int = 0) -> ReportContext:
     ws = Workspace.open(workspace)
     generated = dt.datetime.now().astimezone()
     today = today or generated.date()
     data = load_mission(ws, client, mission or None, today=today)
     changes = changes_for(ws, data, today)
+    generated_keys = ws.store.get_state(data.mission.id, PLAN_STATE_KEY, {}) or {}
+    plan, evaluate_due = plan_rows(data, generated_keys, today)
+    remaining = tuple(RemainingRow(s, evaluate_due.get(s.indicator.id)) for s in data.analysis.gaps
+                      if s.verdict == Verdict.NON_EVALUE)
     ref = data.referential
     provenance = {
         "client": data.mission.client_id,
@@ -257,22 +443,34 @@ def load_report_context(workspace: str | Path | None, client: str, mission: str 
         "session_review_hash": session_review_hash(ws, data.mission),
         "package_version": __version__,
         "generated_at": generated.isoformat(timespec="seconds"),
+        "report_version": str(version),
     }
-    return ReportContext(ws, data, ws.settings.branding, logo_data_uri(ws), changes, generated, provenance)
+    return ReportContext(
+        ws, data, ws.settings.branding, logo_data_uri(ws), changes, generated, provenance,
+        texts=get_report_texts(ws.store, data.mission.id), version=version,
+        previous_versions=tuple(v for v in sent_versions(ws.store, data.mission.id) if v.version != version),
+        plan=tuple(plan), remaining=remaining, vigilance=tuple(vigilance_rows(data.analysis)),
+        default_identity=ws.settings.branding == Branding(),
+        session_review=session_review_context(ws, data.mission),
+    )
 
 
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(SECTIONS_DIR)), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(fr_date=fr_date, fr_date_long=fr_date_long, fr_number=fr_number, fr_percent=fr_percent)
+    env.filters.update(fr_date=fr_date, fr_date_long=fr_date_long, fr_number=fr_number, fr_percent=fr_percent,
+                       client_text=client_text, css_string=css_string)
     env.globals.update(Verdict=Verdict, AuditType=AuditType, disclaimer=PROJECTION_DISCLAIMER,
+                       readiness_label=READINESS_LABEL, readiness_help=READINESS_HELP,
+                       conformity_label=CONFORMITY_LABEL, conformity_help=CONFORMITY_HELP,
+                       priority_labels=PRIORITY_LABELS, provisional_note=PROVISIONAL_NOTE,
                        audit_duration=audit_duration,
                        verdict_colors={v.value: c for v, c in VERDICT_COLORS.items()})
     return env
 
 
-SECTIONS = ("cover", "synthese", "criteres", "ecarts", "plan", "suivi", "forces", "changements", "surveillance",
-            "dossiers", "annexe", "provenance")
+SECTIONS = ("cover", "sommaire", "synthese", "visite", "criteres", "ecarts", "reste", "plan", "suivi", "forces",
+            "changements", "surveillance", "dossiers", "annexe", "conclusion", "provenance")
 
 
 def render_section(ctx: ReportContext, name: str) -> str:
@@ -294,7 +492,7 @@ def render_section(ctx: ReportContext, name: str) -> str:
 
         extra.update(lifecycle_extra(ctx.ws, data.mission.client_id, ctx.generated_at.date()))
     if name == "dossiers":
-        extra.update(session_review_context(ctx.ws, data.mission))
+        extra.update(ctx.session_review)
     template = _env().get_template(f"{name}.html.j2")
     return template.render(ctx=ctx, data=data, a=data.analysis, mission=data.mission, profile=data.profile,
                            ref=data.referential, branding=ctx.branding, **extra)

@@ -46,6 +46,7 @@ from workbench.core.text import clean_text
 from workbench.core.vocab import ActionStatus
 from workbench.domain.records import Action, HistoryEntry, Mission
 from workbench.referential.library import Referential
+from workbench.reports.wording import client_text, referential_label
 from workbench.store import Store
 
 PLAN_SHEET = "Plan d'actions"
@@ -191,6 +192,15 @@ def build_workbook(layout: SheetLayout, rows: Sequence[Sequence[object]], proven
     for key, value in custom.items():
         wb.custom_doc_props.append(StringProperty(name=key, value=str(value)))
 
+    # print set-up: A4 landscape, one page wide, header row repeated on every page
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "Page &P / &N"
+    ws.oddHeader.left.text = title
     _write_text_as_text(ws)
     _write_text_as_text(ps)
     return wb
@@ -245,15 +255,14 @@ def export_action_plan(
         rows.append([
             action.id, action.updated_at.isoformat() if action.updated_at else "",
             PRIORITY_LABELS.get(action.priority, str(action.priority)), number, title,
-            action.title, action.detail, action.owner, action.due_date, action.status.label, action.comment,
+            action.title, client_text(action.detail), action.owner, action.due_date, action.status.label, action.comment,
         ])
     prov = {
         "Client": client_name,
         "Identifiant client": mission.client_id,
         "Mission": mission.id,
         "Date d'audit prévue": mission.audit_date.strftime("%d/%m/%Y"),
-        "Référentiel": referential.id,
-        "Version du référentiel": referential.version,
+        "Référentiel": referential_label(referential),
         "Version du logiciel": __version__,
         "Généré le": dt.datetime.now().astimezone().strftime("%d/%m/%Y %H:%M"),
     } | dict(provenance or {})

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import RunError, UsageError
-from workbench.core.files import StagedOutputs, check_target
+from workbench.core.files import PRIVATE_DIR_MODE, StagedOutputs, check_folder, check_target, write_atomically
 from workbench.core.logo import load_logo
 from workbench.core.processes import run_group
 from workbench.core.settings import Settings
@@ -43,6 +44,7 @@ from workbench.reports.kernel import ContainedKernelManager, stop_leftover_kerne
 from workbench.services.analysis import update_plan
 from workbench.services.planning import PlanResult
 from workbench.services.workspace import Workspace
+from workbench.store.report_texts import next_version, record_sent_version
 
 NOTEBOOK = notebook("rapport_client.ipynb")
 FOLLOWUP_NOTEBOOK = notebook("point_de_suivi.ipynb")
@@ -56,6 +58,8 @@ CHROMIUM_FLAGS = (
     "--disable-extensions", "--disable-default-apps", "--no-pdf-header-footer",
 )
 PDF_TIMEOUT_S = 120
+CLIENT_PROVENANCE = ("input_hash", "package_version", "generated_at", "report_version", "applicability_scope")
+"""Provenance written into the client's files (meta tags); the ids stay in the executed notebook."""
 
 
 @dataclass
@@ -115,6 +119,8 @@ class _Job:
     base: str
     executed: Path
     provenance: dict[str, str]
+    title: str = ""
+    version: int = 0
     html_text: str = ""
     tmp: Path | None = None
     pdf_printer: PdfPrinter | None = None
@@ -184,6 +190,7 @@ def notebook_html(executed: Path, *, title: str, settings: Settings, provenance:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
+    nb.metadata["title"] = title  # the page title, hence the PDF's title metadata
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)])
     exporter.language_code = "fr"
     exporter.exclude_input = True
@@ -193,7 +200,8 @@ def notebook_html(executed: Path, *, title: str, settings: Settings, provenance:
     exporter.exclude_raw = True
     resources = {
         "metadata": {"name": title},
-        "workbench": {"branding": settings.branding.model_dump(), "provenance": provenance},
+        "workbench": {"branding": settings.branding.model_dump(),
+                      "provenance": {k: v for k, v in provenance.items() if k in CLIENT_PROVENANCE}},
         "workbench_css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8"),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -201,8 +209,7 @@ def notebook_html(executed: Path, *, title: str, settings: Settings, provenance:
 
 
 def _html(job: _Job) -> str:
-    return notebook_html(job.executed, title=f"Rapport Qualiopi — {job.client_id} — {job.mission_id}",
-                         settings=job.ws.settings, provenance=job.provenance)
+    return notebook_html(job.executed, title=job.title, settings=job.ws.settings, provenance=job.provenance)
 
 
 def _export_html(job: _Job) -> Path:
@@ -235,14 +242,53 @@ def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
     return pdf
 
 
+_TOC_SLOT = re.compile(r'<span class="wb-toc-page" data-toc="(?P<anchor>[a-z]+)"></span>')
+_TOC_TITLE = re.compile(r'<li><a href="#(?P<anchor>[a-z]+)">(?P<title>[^<]+)</a>')
+
+
+def _pages_text(pdf: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages]
+
+
+def toc_pages(html_text: str, pages: list[str]) -> dict[str, int]:
+    """Page number of each table-of-contents entry: the first page after the contents showing its title."""
+    import html as html_lib
+
+    titles = {m["anchor"]: " ".join(html_lib.unescape(m["title"]).split()) for m in _TOC_TITLE.finditer(html_text)}
+    start = next((i for i, text in enumerate(pages) if "Sommaire" in text), 0) + 1
+    found: dict[str, int] = {}
+    for anchor, title in titles.items():
+        for i in range(start, len(pages)):
+            if title in pages[i]:
+                found[anchor] = i + 1
+                start = i
+                break
+    return found
+
+
 def _export_pdf(job: _Job) -> Path:
+    """A4 PDF printed twice: the second print writes the page numbers into the table of contents."""
+    assert job.tmp is not None
     pdf = job.out_dir / f"{job.base}.pdf"
-    html = job.out_dir / f"{job.base}.html"
-    if not html.exists() or html.read_text(encoding="utf-8") != job.html_text:
-        assert job.tmp is not None
-        html = job.tmp / f"{job.base}.html"
-        html.write_text(job.html_text, encoding="utf-8")
-    return (job.pdf_printer or html_to_pdf)(html, pdf, client_id=job.client_id)
+    printer = job.pdf_printer or html_to_pdf
+    first_html = job.tmp / f"{job.base}.html"
+    first_html.write_text(job.html_text, encoding="utf-8")
+    draft = printer(first_html, job.tmp / f"{job.base}-1.pdf", client_id=job.client_id)
+    pages = toc_pages(job.html_text, _pages_text(draft))
+    numbered = _TOC_SLOT.sub(lambda m: m.group(0).replace("></span>", f">{pages.get(m['anchor'], '')}</span>"),
+                             job.html_text)
+    second_html = job.tmp / f"{job.base}-2.html"
+    second_html.write_text(numbered, encoding="utf-8")
+    return printer(second_html, pdf, client_id=job.client_id)
+
+
+def _fr_stamp(iso: str) -> str:
+    try:
+        return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y à %H:%M")
+    except ValueError:
+        return iso
 
 
 def _export_xlsx(job: _Job) -> Path:
@@ -260,7 +306,7 @@ def _export_xlsx(job: _Job) -> Path:
     ref = ws.library.get(mission.referential_id)
     prov = {
         "Empreinte des données (input_hash)": job.provenance.get("input_hash", ""),
-        "Généré le": job.provenance.get("generated_at", ""),
+        "Généré le": _fr_stamp(job.provenance.get("generated_at", "")),
         "input_hash": job.provenance.get("input_hash", ""),
         "generated_at": job.provenance.get("generated_at", ""),
     }
@@ -270,9 +316,41 @@ def _export_xlsx(job: _Job) -> Path:
         primary_color=ws.settings.branding.primary_color)
 
 
+def _export_docx(job: _Job) -> Path:
+    from workbench.reports.content import load_report_context
+    from workbench.reports.docx import render_docx
+
+    ctx = load_report_context(job.ws.path, job.client_id, job.mission_id, version=job.version)
+    ctx.provenance["input_hash"] = job.provenance.get("input_hash", ctx.provenance["input_hash"])
+    return render_docx(ctx, job.out_dir / f"{job.base}.docx")
+
+
 register_format("html", _export_html)
 register_format("pdf", _export_pdf)
+register_format("docx", _export_docx)
 register_format("xlsx", _export_xlsx)
+
+
+# -- versions sent ----------------------------------------------------------------------------
+
+SENT_DIR = "envoyes"
+
+
+def _keep_sent(ws: Workspace, job: _Job, out_dir: Path, paths: dict[str, Path]) -> dict[str, Path]:
+    """Copy the files of a final report under ``envoyes/`` with the version in their names, then record it."""
+    sent_dir = out_dir / SENT_DIR
+    check_folder(sent_dir, ws.path)
+    sent_dir.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+    kept: dict[str, Path] = {}
+    for name, path in paths.items():
+        target = sent_dir / f"{path.stem}-v{job.version}{path.suffix}"
+        write_atomically(target, lambda t, src=path: shutil.copyfile(src, t), overwrite=False,
+                         hint=" : cette version a déjà été envoyée")
+        kept[name] = target
+    generated = dt.datetime.fromisoformat(job.provenance.get("generated_at") or dt.datetime.now().isoformat())
+    record_sent_version(ws.store, job.mission_id, job.version, job.provenance.get("input_hash", ""),  # type: ignore[arg-type]
+                        {k: str(p.relative_to(ws.path)) for k, p in kept.items()}, generated)
+    return kept
 
 
 # -- entry point ----------------------------------------------------------------------------
@@ -288,11 +366,17 @@ def generate_report(
     today: dt.date | None = None,
     executor: NotebookExecutor | None = None,
     pdf_printer: PdfPrinter | None = None,
+    final: bool = False,
 ) -> ReportResult:
     """Run the report notebook for one client mission and export the requested formats.
 
     ``executor`` and ``pdf_printer`` replace the one-shot kernel and browser (the batch passes
-    warm ones); by default each call starts its own."""
+    warm ones); by default each call starts its own.
+
+    With ``final`` the report is the next version sent to the client: it carries its number, and
+    a copy of every file is kept under ``reports/<client>/envoyes/`` with the number in its name,
+    never overwritten by a later run (the working copies beside it are replaced at each run).
+    """
     started = time.perf_counter()
     validate_client_id(client_id)
     wanted = parse_formats(formats)
@@ -312,12 +396,13 @@ def generate_report(
     # Every output of the run is written in a staging folder beside its final place, then all are
     # moved into place together (docs/security.md): a failure, a full disk or Ctrl+C leaves the
     # previous set whole, and never a truncated file under a final name.
+    version = next_version(ws.store, mission.id) if final else 0  # type: ignore[arg-type]
     with StagedOutputs(out_dir, ws.path) as staged:
         for entry in out_dir.iterdir():  # a planted link or device under a name of this run: refused now
             if entry.name.startswith((f"{base}.", f"plan-actions-{mission.id}.")):
                 check_target(entry)
         executed = staged.path(f"{base}.ipynb")
-        parameters = {"workspace": str(ws.path), "client": client_id, "mission": mission.id}
+        parameters = {"workspace": str(ws.path), "client": client_id, "mission": mission.id, "version": version}
         t = time.perf_counter()
         try:
             if executor is None:
@@ -335,7 +420,9 @@ def generate_report(
             raise RunError(f"Le notebook {nb_path.name} n'a pas produit sa provenance (client « {client_id} »).",
                            client_id=client_id, notebook=nb_path.name)
 
-        job = _Job(ws, client_id, mission.id, staged.staging, base, executed, provenance, pdf_printer=pdf_printer)
+        title = f"Rapport de {mission.type.label.lower()} Qualiopi — {ws.store.get_client(client_id).name}"
+        job = _Job(ws, client_id, mission.id, staged.staging, base, executed, provenance, title, version,
+                   pdf_printer=pdf_printer)
         job.tmp = staged.path("impression")
         job.tmp.mkdir()
         produced: dict[str, Path] = {}
@@ -349,5 +436,7 @@ def generate_report(
             timings[name] = time.perf_counter() - t
         finals = staged.publish([executed.name, *(p.name for p in produced.values())])
     paths = {name: finals[p.name] for name, p in produced.items()}
+    if final:
+        paths = _keep_sent(ws, job, out_dir, paths)
     return ReportResult(client_id, mission.id, paths, finals[executed.name], provenance, plan,
                         time.perf_counter() - started, timings)

@@ -22,13 +22,17 @@ class PlanResult:
     kept: list[Action] = field(default_factory=list)
     obsolete: list[Action] = field(default_factory=list)
     """Generated actions still open whose gap has gone (left for the consultant to close)."""
+    closed: list[Action] = field(default_factory=list)
+    """« Evaluate the indicator » actions closed because the indicator has been evaluated since."""
 
     def summary(self) -> str:
+        closed = f", {len(self.closed)} close(s) car l'indicateur a été évalué" if self.closed else ""
         return (f"Plan d'actions : {len(self.created)} action(s) ajoutée(s), {len(self.updated)} mise(s) à jour, "
-                f"{len(self.kept)} inchangée(s), {len(self.obsolete)} sans écart correspondant.")
+                f"{len(self.kept)} inchangée(s), {len(self.obsolete)} sans écart correspondant{closed}.")
 
 
 CLOSED = (ActionStatus.FAIT, ActionStatus.ABANDONNE)
+EVALUATED_COMMENT = "Close automatiquement : l'indicateur a été évalué."
 
 
 def apply_plan(store: Store, mission_id: str, proposals: Sequence[ProposedAction]) -> PlanResult:
@@ -61,7 +65,11 @@ def apply_plan(store: Store, mission_id: str, proposals: Sequence[ProposedAction
     for key, action_id in generated.items():
         action = existing.get(action_id)
         if key not in proposed_keys and action is not None and action.status not in CLOSED:
-            result.obsolete.append(action)
+            if ":evaluate:" in key:  # its only aim was the evaluation, which is done
+                result.closed.append(store.update_action(action.id, status=ActionStatus.FAIT,  # type: ignore[arg-type]
+                                                         comment=EVALUATED_COMMENT))
+            else:
+                result.obsolete.append(action)
     store.set_state(mission_id, STATE_KEY, generated)
     return result
 

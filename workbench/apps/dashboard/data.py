@@ -28,6 +28,7 @@ from workbench.domain.gaps import PROJECTION_DISCLAIMER, Counts, Outcome
 from workbench.domain.profile import validate_client_id
 from workbench.domain.records import Action, Mission
 from workbench.reports.content import logo_data_uri, next_audit
+from workbench.reports.wording import client_text, referential_label, referential_period
 from workbench.services.analysis import MissionData, load_mission
 from workbench.services.workspace import Workspace
 from workbench.store import SCHEMA_VERSION, SQLiteStore, Store, open_store
@@ -195,7 +196,7 @@ def gap_rows(data: MissionData) -> tuple[GapRow, ...]:
             if p.status.number == s.number:
                 reason = p.reason
         rows.append(GapRow(s.number, s.indicator.title, s.criterion, s.verdict, projected, reason,
-                           s.indicator.expected_level, s.finding))
+                           client_text(s.indicator.expected_level), s.finding))
     return tuple(rows)
 
 
@@ -242,8 +243,8 @@ def dashboard_data(ws: Workspace, client: str, mission: str | None = None,
         logo=logo_data_uri(ws),
         mission=data.mission,
         referential_id=ref.id,
-        referential_title=ref.title,
-        referential_version=ref.version,
+        referential_title=referential_label(ref),
+        referential_version=referential_period(ref),
         referential_provisional=ref.status == ReferentialStatus.PROVISIONAL,
         counts=data.analysis.counts,
         criteria=tuple(CriterionRow(c.number, c.title, c.short_title, data.analysis.by_criterion.get(c.number, Counts()))

@@ -14,8 +14,9 @@ from workbench.apps.dashboard.data import ActionRow, DashboardData, GapRow
 from workbench.apps.dashboard.lifecycle import lifecycle_section
 from workbench.core.dates import fr_date, fr_date_long
 from workbench.core.vocab import ActionStatus, Verdict
-from workbench.domain.gaps import Counts
+from workbench.domain.gaps import CONFORMITY_HELP, CONFORMITY_LABEL, READINESS_HELP, READINESS_LABEL, Counts
 from workbench.reports.content import VERDICT_COLORS, chart_by_criterion, fr_percent
+from workbench.reports.wording import PROVISIONAL_NOTE
 
 PRIORITY_LABELS = {1: "NC majeure", 2: "NC mineure", 3: "Non évalué", 4: "Preuve à actualiser"}
 STATUS_COLORS = {
@@ -88,15 +89,15 @@ def header(data: DashboardData) -> str:
 
 def mission_section(data: DashboardData) -> str:
     m = data.mission
-    provisional = " (version provisoire)" if data.referential_provisional else ""
+    provisional = (f"<p class='wb-dash-muted wb-provisional'>{_e(PROVISIONAL_NOTE)}</p>"
+                   if data.referential_provisional else "")
     label = f"{_e(m.label)} — " if m.label and m.label != m.type.label else ""
     return (
         '<section class="wb-dash-mission"><h2>Mission</h2><table>'
-        f"<tr><th>Mission</th><td>{label}{_e(m.type.label)} <span class='wb-dash-muted'>({_e(m.id)})</span></td></tr>"
-        f"<tr><th>Référentiel</th><td>{_e(data.referential_title)} — version {_e(data.referential_version)}"
-        f"{provisional}</td></tr>"
+        f"<tr><th>Mission</th><td>{label}{_e(m.type.label)}</td></tr>"
+        f"<tr><th>Référentiel</th><td>{_e(data.referential_title)} — {_e(data.referential_version)}</td></tr>"
         f"<tr><th>Audit préparé</th><td>{_e(m.audit_type.label)} le {_e(fr_date_long(m.audit_date))}</td></tr>"
-        "</table></section>"
+        f"</table>{provisional}</section>"
     )
 
 
@@ -111,8 +112,10 @@ def _rate(c: Counts) -> str:
 def readiness_section(data: DashboardData, *, chart: bool = True) -> str:
     c = data.counts
     kpis = "".join((
-        _kpi(_rate(c), "taux de préparation", "wb-dash-readiness"),
-        _kpi(f"{c.conforme} / {c.audited}", "indicateurs conformes"),
+        _kpi(_rate(c), READINESS_LABEL.lower(), "wb-dash-readiness"),
+        _kpi(fr_percent(c.evaluated_conformity, 0), CONFORMITY_LABEL.lower(), "wb-dash-conformity"),
+        _kpi(f"{c.conforme} / {c.audited}", "indicateurs conformes / applicables"),
+        _kpi(f"{c.evaluated} / {c.audited}", "indicateurs évalués / applicables"),
         _kpi(str(c.nc_majeure), "NC majeures"),
         _kpi(str(c.nc_mineure), "NC mineures"),
         _kpi(str(c.non_evalue), "non évalués"),
@@ -125,7 +128,7 @@ def readiness_section(data: DashboardData, *, chart: bool = True) -> str:
         for r in data.criteria
     )
     table = (
-        '<table class="wb-dash-criteria"><thead><tr><th>Critère</th><th class="wb-num">Audités</th>'
+        '<table class="wb-dash-criteria"><thead><tr><th>Critère</th><th class="wb-num">Applicables</th>'
         '<th class="wb-num">Conformes</th><th class="wb-num">NC mineures</th><th class="wb-num">NC majeures</th>'
         '<th class="wb-num">Non évalués</th><th class="wb-num">Taux</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
@@ -139,8 +142,8 @@ def readiness_section(data: DashboardData, *, chart: bool = True) -> str:
     return (
         '<section class="wb-dash-readiness-section"><h2>Préparation à l\'audit</h2>'
         f'<div class="wb-dash-kpis">{kpis}</div>'
-        "<p class='wb-dash-muted'>Taux de préparation = indicateurs conformes / indicateurs audités ; "
-        f"un indicateur non encore évalué compte comme non prêt.</p>{na}{table}{svg}</section>"
+        f"<p class='wb-dash-muted'>{_e(READINESS_LABEL)} : {_e(READINESS_HELP)}. {_e(CONFORMITY_LABEL)} : "
+        f"{_e(CONFORMITY_HELP)}.</p>{na}{table}{svg}</section>"
     )
 
 
@@ -166,7 +169,7 @@ def _gap_row(g: GapRow) -> str:
 
 def gaps_section(data: DashboardData) -> str:
     if not data.gaps:
-        body = "<p>Aucun écart : tous les indicateurs audités sont conformes.</p>"
+        body = "<p>Aucun écart : tous les indicateurs évalués sont conformes.</p>"
     else:
         n_major = sum((g.projected or g.verdict) == Verdict.NC_MAJEURE for g in data.gaps)
         n_minor = sum((g.projected or g.verdict) == Verdict.NC_MINEURE for g in data.gaps)
@@ -237,7 +240,7 @@ def calendar_section(data: DashboardData) -> str:
 
 def footer(data: DashboardData) -> str:
     return (f"<footer class='wb-dash-muted'><p>Tableau de bord établi par {_e(data.branding.firm)} à partir des "
-            f"constats de la mission ; {_e(data.referential_id)}. Consultation seule : pour toute correction, contactez "
+            f"constats de la mission ({_e(data.referential_title)}). Consultation seule : pour toute correction, contactez "
             "votre consultant.</p></footer>")
 
 

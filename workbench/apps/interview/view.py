@@ -17,6 +17,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from workbench.apps.interview.deliverable import DeliverablePanel
 from workbench.apps.interview.model import AnswerConflict, Entry, InterviewModel
 from workbench.core.dates import fr_date
 from workbench.core.errors import WorkbenchError
@@ -110,8 +111,9 @@ class InterviewApp:
         self._build_nav()
         self.card = W.VBox(layout=_FULL)
         self.card.add_class("wb-card")
+        self.deliverable = DeliverablePanel(model.workspace, model.mission.id)
         self.widget = W.VBox(
-            [W.HTML(_CSS), self.header, self.nav, self.card],
+            [W.HTML(_CSS), self.header, self.nav, self.card, self.deliverable.root],
             layout=W.Layout(width="100%", padding="4px"),
         )
         self.widget.add_class("wb-app")
