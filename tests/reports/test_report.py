@@ -415,7 +415,7 @@ def test_cli_report_and_client_id_validation(workspace, workspace_dir):
     assert str(out / "rapport-organisme-cli-m1.html") in res.out
     assert str(out / "plan-actions-organisme-cli-m1.xlsx") in res.out
     assert not list(out.glob("*.pdf"))
-    res = run_cli("report", "organisme-cli", "--formats", "docx", workspace=workspace_dir)
+    res = run_cli("report", "organisme-cli", "--formats", "odt", workspace=workspace_dir)
     assert res.code == 2 and "format de rapport inconnu" in res.err
     for bad in ("../organisme-cli", "..", "/etc/passwd", "Organisme CLI"):
         res = run_cli("report", bad, workspace=workspace_dir)
