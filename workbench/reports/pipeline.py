@@ -305,7 +305,7 @@ def _export_xlsx(job: _Job) -> Path:
                                 today=today, primary_color=ws.settings.branding.primary_color, overwrite=True)
     ref = ws.library.get(mission.referential_id)
     prov = {
-        "Empreinte des données (input_hash)": job.provenance.get("input_hash", ""),
+        "Empreinte des données": job.provenance.get("input_hash", ""),
         "Généré le": _fr_stamp(job.provenance.get("generated_at", "")),
         "input_hash": job.provenance.get("input_hash", ""),
         "generated_at": job.provenance.get("generated_at", ""),
