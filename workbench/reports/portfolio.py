@@ -430,7 +430,7 @@ def generate_portfolio(ws: Workspace, formats: Sequence[str] = ("html", "pdf", "
     started = time.perf_counter()
     wanted = parse_formats(formats)
     if consultant:
-        known = sorted({(p.consultant or "").strip() or NO_CONSULTANT for p in ws.store.list_clients()})
+        known = sorted({_consultant(p.consultant) for p in ws.store.list_clients()})
         if consultant.strip().casefold() not in {k.casefold() for k in known}:
             raise UsageError(f"aucun client pour le consultant « {consultant} » (consultants : "
                              f"{', '.join(known) or 'aucun'}).")
