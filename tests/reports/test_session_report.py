@@ -90,6 +90,7 @@ def test_portfolio_summary(reviewed):
     assert summary["mission_id"] == mission.id and summary["sessions"] == 12
     assert summary["sample_size"] == sample.size == 4
     assert (summary["reviewed"], summary["complete"], summary["incomplete"]) == (4, 1, 3)
+    assert summary["missing_items"] == 3  # one item (the cold evaluation) in each incomplete file
     assert summary["finished"] and summary["last_review"]
     assert summary["top_missing"][0]["message"] == "3 dossiers sur 4 sans « évaluation à froid »"
     assert summary["findings"] == [{"indicator": 30, "message": summary["findings"][0]["message"],
