@@ -194,7 +194,7 @@ def test_usage_errors(tmp_path):
 def test_ctrl_c_leaves_no_process(tmp_path):
     root = tmp_path / "espace"
     root.mkdir()
-    build_portfolio(root, n_plain=3).close()
+    build_portfolio(root, n_plain=8).close()  # enough work left when Ctrl+C comes, even on a fast machine
     token = secrets.token_hex(8)
     env = dict(os.environ, WORKBENCH_WORKSPACE=str(root), **_cli_env(token))
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "batch", "--workers", "2"], cwd=REPO, env=env,
@@ -209,7 +209,7 @@ def test_ctrl_c_leaves_no_process(tmp_path):
                 break
             time.sleep(0.5)
         assert proc.poll() is None, proc.communicate()
-        time.sleep(2)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:
