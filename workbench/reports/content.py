@@ -420,9 +420,10 @@ class ReportContext:
         return dict(self.toc).get(name, SECTION_TITLES[name])
 
 
-def load_report_context(workspace: str | Path | None, client: str, mission: str | None = None,
+def load_report_context(workspace: Workspace | str | Path | None, client: str, mission: str | None = None,
                         today: dt.date | None = None, version: int = 0) -> ReportContext:
-    ws = Workspace.open(workspace)
+    """Everything a report shows; an open :class:`Workspace` is used as is (no second connection)."""
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     generated = dt.datetime.now().astimezone()
     today = today or generated.date()
     data = load_mission(ws, client, mission or None, today=today)

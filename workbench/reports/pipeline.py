@@ -320,7 +320,7 @@ def _export_docx(job: _Job) -> Path:
     from workbench.reports.content import load_report_context
     from workbench.reports.docx import render_docx
 
-    ctx = load_report_context(job.ws.path, job.client_id, job.mission_id, version=job.version)
+    ctx = load_report_context(job.ws, job.client_id, job.mission_id, version=job.version)
     ctx.provenance["input_hash"] = job.provenance.get("input_hash", ctx.provenance["input_hash"])
     return render_docx(ctx, job.out_dir / f"{job.base}.docx")
 
@@ -402,7 +402,9 @@ def generate_report(
             if entry.name.startswith((f"{base}.", f"plan-actions-{mission.id}.")):
                 check_target(entry)
         executed = staged.path(f"{base}.ipynb")
-        parameters = {"workspace": str(ws.path), "client": client_id, "mission": mission.id, "version": version}
+        parameters: dict[str, object] = {"workspace": str(ws.path), "client": client_id, "mission": mission.id}
+        if not followup:  # (the follow-up visit's notebook has no version of its own)
+            parameters["version"] = version
         t = time.perf_counter()
         try:
             if executor is None:
