@@ -77,6 +77,12 @@ def fails(result: Result, code: int, *texts: str) -> str:
 # -- Voilà servers -------------------------------------------------------------------------------
 
 
+def like_a_terminal() -> None:
+    """``preexec_fn`` for a child that must react to Ctrl+C as under a terminal: a shell starts its
+    background jobs with SIGINT ignored, which the child would otherwise inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))

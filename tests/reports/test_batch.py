@@ -28,7 +28,7 @@ from tests.reports.batch_support import (
     build_portfolio,
     wait_no_process,
 )
-from tests.support import REPO, run_cli
+from tests.support import REPO, like_a_terminal, run_cli
 from workbench.core.vocab import Verdict
 from workbench.domain.checklist import ReviewStatus
 from workbench.domain.opportunity import Verdict as OpportunityVerdict
@@ -198,7 +198,8 @@ def test_ctrl_c_leaves_no_process(tmp_path):
     token = secrets.token_hex(8)
     env = dict(os.environ, WORKBENCH_WORKSPACE=str(root), **_cli_env(token))
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "batch", "--workers", "2"], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=like_a_terminal)  # noqa: PLW1509
     try:
         # Wait until the workers have started kernels or browsers, then press Ctrl+C.
         from tests.reports.batch_support import processes_with_token

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html as html_lib
 import sqlite3
 import subprocess
 
@@ -63,7 +64,7 @@ def test_dashboard_shows_alerts_milestones_and_tasks_without_writing(two_clients
     assert PRIVATE not in html
     # the default mission stays the preparation, not the follow-up visit
     # (missions are shown by their type and label, never by their internal id)
-    assert MissionType.PREP_SURVEILLANCE.label in html and "Point de suivi test" not in html
+    assert html_lib.escape(MissionType.PREP_SURVEILLANCE.label) in html and "Point de suivi test" not in html
     assert "alpha-m1" not in html
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO, WB, run_cli, run_in_mount_namespace
+from tests.support import REPO, WB, like_a_terminal, run_cli, run_in_mount_namespace
 from tests.support import seed_workspace as seed
 
 OUT = Path("reports") / "acme"
@@ -142,7 +142,8 @@ def interrupt_report(ws: Path, when: str, sig: int) -> tuple[int, str]:
     """Start ``workbench report`` as a terminal would (own session), signal its whole group at ``when``."""
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "report", "acme"], cwd=REPO,
                             env={**os.environ, "WORKBENCH_WORKSPACE": str(ws)}, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=like_a_terminal)  # noqa: PLW1509
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
         procs = processes_in(ws)

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,10 +254,15 @@ def _pages_text(pdf: Path) -> list[str]:
 
 
 def toc_pages(html_text: str, pages: list[str]) -> dict[str, int]:
-    """Page number of each table-of-contents entry: the first page after the contents showing its title."""
+    """Page number of each table-of-contents entry: the first page after the contents showing its title.
+
+    Both sides are NFKC-normalised: the PDF's text holds typographic ligatures (« certiﬁcation »)
+    where the HTML has two letters."""
     import html as html_lib
 
-    titles = {m["anchor"]: " ".join(html_lib.unescape(m["title"]).split()) for m in _TOC_TITLE.finditer(html_text)}
+    pages = [unicodedata.normalize("NFKC", text) for text in pages]
+    titles = {m["anchor"]: " ".join(unicodedata.normalize("NFKC", html_lib.unescape(m["title"])).split())
+              for m in _TOC_TITLE.finditer(html_text)}
     start = next((i for i, text in enumerate(pages) if "Sommaire" in text), 0) + 1
     found: dict[str, int] = {}
     for anchor, title in titles.items():
