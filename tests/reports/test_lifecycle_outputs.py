@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from workbench.apps.dashboard import dashboard_html
 from workbench.core.vocab import Category, MissionType
+from workbench.domain.calendar import CalendarKind
 from workbench.domain.profile import Certification, ClientProfile
 from workbench.domain.records import Answer
 from workbench.reports.tasks_excel import TASK_SHEET
@@ -119,6 +120,10 @@ def test_client_report_has_the_lifecycle_section(two_clients):
     html = result.paths["html"].read_text(encoding="utf-8")
     assert 'id="suivi"' in html and "Faire vivre la certification" in html
     assert "Fenêtre de l'audit de surveillance" in html
+    # the calendar keeps the milestones; tasks have their own table (and actions the plan)
+    upcoming = html[html.index("Prochaines échéances"):html.index("<h3>Tâches qualité récurrentes")]
+    assert html_lib.escape(CalendarKind.SURVEILLANCE_WINDOW.label) in upcoming
+    assert CalendarKind.TASK_DUE.label not in upcoming and CalendarKind.ACTION_DUE.label not in upcoming
     assert "Faire la veille sur les emplois, les métiers et les compétences" in html
     assert "Alpha Formation" not in html and "Note de veille Alpha" not in html
     assert tasks_before  # the plan instantiated in the fixture is left as it was

@@ -27,6 +27,7 @@ from workbench.core.logo import logo_data_uri as checked_logo_uri
 from workbench.core.settings import Branding
 from workbench.core.vocab import AuditType, Verdict
 from workbench.domain.audit_cycle import audit_duration
+from workbench.domain.calendar import CalendarKind
 from workbench.domain.deliverable import ReportTexts, SentVersion, Signature
 from workbench.domain.gaps import (
     CONFORMITY_HELP,
@@ -492,6 +493,11 @@ def render_section(ctx: ReportContext, name: str) -> str:
         from workbench.reports.lifecycle_context import lifecycle_extra
 
         extra.update(lifecycle_extra(ctx.ws, data.mission.client_id, ctx.generated_at.date()))
+        # the plan and the task table already date each action and task: the calendar keeps the milestones
+        extra["upcoming"] = [i for i in extra["upcoming"]
+                             if i.kind not in (CalendarKind.ACTION_DUE, CalendarKind.TASK_DUE)]
+        extra["upcoming_note"] = ("Les échéances des actions figurent au plan d'actions, celles des tâches "
+                                  "récurrentes dans le tableau ci-dessous.")
     if name == "dossiers":
         extra.update(ctx.session_review)
     template = _env().get_template(f"{name}.html.j2")
