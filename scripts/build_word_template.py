@@ -36,7 +36,8 @@ def _field(paragraph, instruction: str) -> None:
         run._r.append(el)
 
 
-def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: list[int] | None = None):
+def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: list[int] | None = None,
+                size: float | None = None):
     table = doc.add_table(rows=4, cols=len(headers))
     table.style = "Light Grid Accent 1"
     if widths:  # millimetres; the first column holds the long titles
@@ -52,6 +53,11 @@ def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: li
     for i, c in enumerate(cells):
         table.rows[2].cells[i].text = c
     table.rows[3].cells[0].text = "{%tr endfor %}"
+    if size:  # a smaller type for wide tables, so that short column titles stay whole
+        for row in (table.rows[0], table.rows[2]):
+            for cell in row.cells:
+                for run in cell.paragraphs[0].runs:
+                    run.font.size = Pt(size)
     return table
 
 
@@ -112,13 +118,14 @@ def _dossiers(doc) -> None:
     _loop_table(doc, ["Dossier", "Session", "Présents", "Manquants", "Sans objet", "Non vérifiés", "Pièces manquantes"],
                 "dossiers.files", ["{{ r.reference }}", "{{ r.session }}", "{{ r.present }}", "{{ r.missing }}",
                                    "{{ r.not_applicable }}", "{{ r.unchecked }}", "{{ r.missing_items }}"],
-                [22, 42, 16, 18, 16, 18, 42])
+                [19, 30, 22, 25, 17, 20, 41], size=9)
     _if(doc, "dossiers.missing_references", lambda d: _small(d.add_paragraph("{{ dossiers.missing_references }}")))
     doc.add_paragraph("Par indicateur", style="Heading 2")
     _if(doc, "dossiers.findings", lambda d: _loop_table(
         d, ["Indicateur", "Constat sur les dossiers", "Verdict suggéré", "Verdict du consultant"], "dossiers.findings",
-        ["{{ r.indicator }}", "{{ r.finding }}", "{{ r.suggested }}", "{{ r.current }}"], [52, 74, 24, 24]))
-    doc.add_paragraph("{{ dossiers.findings_note }}")
+        ["{{ r.indicator }}", "{{ r.finding }}", "{{ r.suggested }}", "{{ r.current }}"], [48, 72, 26, 28],
+        size=9))
+    doc.add_paragraph("{{ dossiers.findings_note }}").paragraph_format.space_before = Pt(6)
 
 
 def build() -> None:
@@ -268,6 +275,10 @@ def build_note() -> None:
     doc.add_paragraph("Ce qui est en jeu", style="Heading 1")
     stakes = doc.add_table(rows=3, cols=2)
     stakes.style = "Light List Accent 1"
+    look = stakes._tbl.tblPr.find(qn("w:tblLook"))  # label and value rows: no header row styling
+    if look is not None:
+        look.set(qn("w:firstRow"), "0")
+        look.set(qn("w:val"), "0000")
     stakes.rows[0].cells[0].text = "{%tr for r in stakes %}"
     stakes.rows[1].cells[0].text, stakes.rows[1].cells[1].text = "{{ r.label }}", "{{ r.value }}"
     stakes.rows[2].cells[0].text = "{%tr endfor %}"
