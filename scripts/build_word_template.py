@@ -1,8 +1,10 @@
-"""Build the default Word template of the report (``workbench/data/word/rapport.docx``).
+"""Build the default Word templates: the report (``workbench/data/word/rapport.docx``) and the
+opportunity note (``workbench/data/word/note_opportunite.docx``).
 
-The template is a plain Word file holding docxtpl (Jinja) tags; a firm replaces it by its own
-copy in ``<workspace>/modeles/rapport.docx`` (same tags, its own styles, logo and wording). Run
-``python scripts/build_word_template.py`` after changing this script; the result is committed.
+Each template is a plain Word file holding docxtpl (Jinja) tags; a firm replaces it by its own
+copy in ``<workspace>/modeles/`` under the same file name (same tags, its own styles, logo and
+wording). Run ``python scripts/build_word_template.py`` after changing this script; the results
+are committed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-OUT = Path(__file__).resolve().parent.parent / "workbench" / "data" / "word" / "rapport.docx"
+WORD_DIR = Path(__file__).resolve().parent.parent / "workbench" / "data" / "word"
+OUT = WORD_DIR / "rapport.docx"
+NOTE_OUT = WORD_DIR / "note_opportunite.docx"
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -32,7 +36,8 @@ def _field(paragraph, instruction: str) -> None:
         run._r.append(el)
 
 
-def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: list[int] | None = None):
+def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: list[int] | None = None,
+                size: float | None = None):
     table = doc.add_table(rows=4, cols=len(headers))
     table.style = "Light Grid Accent 1"
     if widths:  # millimetres; the first column holds the long titles
@@ -48,10 +53,38 @@ def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: li
     for i, c in enumerate(cells):
         table.rows[2].cells[i].text = c
     table.rows[3].cells[0].text = "{%tr endfor %}"
+    if size:  # a smaller type for wide tables, so that short column titles stay whole
+        for row in (table.rows[0], table.rows[2]):
+            for cell in row.cells:
+                for run in cell.paragraphs[0].runs:
+                    run.font.size = Pt(size)
     return table
 
 
-def build() -> None:
+def _small(paragraph, size: float = 9):
+    for run in paragraph.runs:
+        run.font.size = Pt(size)
+        run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+    return paragraph
+
+
+def _if(doc, condition: str, body) -> None:
+    """``body(doc)`` between ``{%p if condition %}`` and ``{%p endif %}`` paragraphs."""
+    doc.add_paragraph(f"{{%p if {condition} %}}")
+    body(doc)
+    doc.add_paragraph("{%p endif %}")
+
+
+def _bullets(doc, loop: str, text: str, small: bool = False) -> None:
+    doc.add_paragraph(f"{{%p for item in {loop} %}}")
+    p = doc.add_paragraph(text, style="List Bullet")
+    if small:
+        _small(p)
+    doc.add_paragraph("{%p endfor %}")
+
+
+def _document(header: str, footer: str):
+    """A4 document with the house styles, a header line and a footer ending with « page N / M »."""
     doc = Document()
     styles = doc.styles
     styles["Normal"].font.name = "Calibri"
@@ -62,13 +95,42 @@ def build() -> None:
     section.page_height, section.page_width = Mm(297), Mm(210)
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Mm(18))
-    header = section.header.paragraphs[0]
-    header.text = "{{ client.name }} — {{ mission_type }} — {{ generated }}"
-    footer = section.footer.paragraphs[0]
-    footer.text = "{{ firm }} — {{ version_label }} — page "
-    _field(footer, "PAGE")
-    footer.add_run(" / ")
-    _field(footer, "NUMPAGES")
+    section.header.paragraphs[0].text = header
+    foot = section.footer.paragraphs[0]
+    foot.text = footer
+    _field(foot, "PAGE")
+    foot.add_run(" / ")
+    _field(foot, "NUMPAGES")
+    return doc
+
+
+def _dossiers(doc) -> None:
+    """« Revue des dossiers »: the rows of ``session_review_view``, as tables."""
+    doc.add_paragraph("{{ headings.dossiers }}", style="Heading 1")
+    doc.add_paragraph("{{ dossiers.intro }}")
+    _small(doc.add_paragraph("{{ dossiers.sample }}"), 9.5)
+    _small(doc.add_paragraph("{{ dossiers.size_rule }}"), 9.5)
+    _if(doc, "dossiers.strata", lambda d: _loop_table(
+        d, ["Strate", "Valeurs représentées dans l'échantillon"], "dossiers.strata",
+        ["{{ r.stratum }}", "{{ r.represented }}"], [50, 124]))
+    doc.add_paragraph("Par dossier", style="Heading 2")
+    doc.add_paragraph("{{ dossiers.files_summary }}")
+    _loop_table(doc, ["Dossier", "Session", "Présents", "Manquants", "Sans objet", "Non vérifiés", "Pièces manquantes"],
+                "dossiers.files", ["{{ r.reference }}", "{{ r.session }}", "{{ r.present }}", "{{ r.missing }}",
+                                   "{{ r.not_applicable }}", "{{ r.unchecked }}", "{{ r.missing_items }}"],
+                [19, 30, 22, 25, 17, 20, 41], size=9)
+    _if(doc, "dossiers.missing_references", lambda d: _small(d.add_paragraph("{{ dossiers.missing_references }}")))
+    doc.add_paragraph("Par indicateur", style="Heading 2")
+    _if(doc, "dossiers.findings", lambda d: _loop_table(
+        d, ["Indicateur", "Constat sur les dossiers", "Verdict suggéré", "Verdict du consultant"], "dossiers.findings",
+        ["{{ r.indicator }}", "{{ r.finding }}", "{{ r.suggested }}", "{{ r.current }}"], [48, 72, 26, 28],
+        size=9))
+    doc.add_paragraph("{{ dossiers.findings_note }}").paragraph_format.space_before = Pt(6)
+
+
+def build() -> None:
+    doc = _document("{{ client.name }} — {{ mission_type }} — {{ generated }}",
+                    "{{ firm }} — {{ version_label }} — page ")
 
     p = doc.add_paragraph("{{ firm }}")
     p.runs[0].bold = True
@@ -165,6 +227,8 @@ def build() -> None:
                       style="List Bullet")
     doc.add_paragraph("{%p endfor %}")
 
+    _if(doc, "dossiers", _dossiers)
+
     doc.add_paragraph("{%p for sec in extra_sections %}")
     doc.add_paragraph("{{ sec.title }}", style="Heading 1")
     doc.add_paragraph("{%p for para in sec.paragraphs %}")
@@ -192,15 +256,86 @@ def build() -> None:
     doc.add_paragraph("Signature :")
     doc.add_paragraph("{{ provenance }}").runs[0].font.size = Pt(7.5)
 
+    _save(doc, OUT, "Rapport Qualiopi")
+
+
+def build_note() -> None:
+    """The « Note d'opportunité Qualiopi »: the data of ``opportunity_note.note_view``."""
+    doc = _document("{{ client.name }} — {{ title }} — évaluation du {{ assessed_on }}", "{{ firm }} — page ")
+    p = doc.add_paragraph("{{ firm }}{% if consultant %} — {{ consultant }}{% endif %}")
+    p.runs[0].bold = True
+    doc.add_paragraph("{{ title }}", style="Title")
+    p = doc.add_paragraph("{{ client.name }}{% if client.siret %} — SIRET {{ client.siret }}{% endif %}")
+    p.runs[0].bold = True
+    doc.add_paragraph("Évaluation du {{ assessed_on }}")
+
+    doc.add_paragraph("Verdict : {{ verdict }}", style="Heading 1")
+    _bullets(doc, "reasons", "{{ item }}")
+
+    doc.add_paragraph("Ce qui est en jeu", style="Heading 1")
+    stakes = doc.add_table(rows=3, cols=2)
+    stakes.style = "Light List Accent 1"
+    look = stakes._tbl.tblPr.find(qn("w:tblLook"))  # label and value rows: no header row styling
+    if look is not None:
+        look.set(qn("w:firstRow"), "0")
+        look.set(qn("w:val"), "0000")
+    stakes.rows[0].cells[0].text = "{%tr for r in stakes %}"
+    stakes.rows[1].cells[0].text, stakes.rows[1].cells[1].text = "{{ r.label }}", "{{ r.value }}"
+    stakes.rows[2].cells[0].text = "{%tr endfor %}"
+    _bullets(doc, "cost_basis", "{{ item }}", small=True)
+
+    def risks(d) -> None:
+        d.add_paragraph("Risques à maîtriser", style="Heading 1")
+        d.add_paragraph("{%p for r in risks %}")
+        line = d.add_paragraph(style="List Bullet")
+        line.add_run("{{ r.label }}").bold = True
+        line.add_run(" — {{ r.text }}")
+        d.add_paragraph("{%p endfor %}")
+
+    _if(doc, "risks", risks)
+
+    doc.add_paragraph("Accompagnement recommandé", style="Heading 1")
+    doc.add_paragraph("{{ support.label }}").runs[0].bold = True
+    doc.add_paragraph("{{ support.note }}")
+
+    def timeline(d) -> None:
+        d.add_paragraph("{{ timeline_title }}", style="Heading 1")
+        _loop_table(d, ["Dates", "Étape"], "timeline", ["{{ r.dates }}", "{{ r.label }}"], [50, 124])
+
+    _if(doc, "timeline", timeline)
+
+    def alternatives(d) -> None:
+        d.add_paragraph("Alternatives à étudier", style="Heading 1")
+        d.add_paragraph("{%p for alt in alternatives %}")
+        d.add_paragraph("{{ alt.title }}", style="Heading 2")
+        d.add_paragraph("{{ alt.summary }}")
+        _bullets(d, "alt.rules", "{{ item }}")
+        _if(d, "alt.uncertain", lambda dd: _small(dd.add_paragraph("Point incertain : {{ alt.uncertain }}")))
+        d.add_paragraph("{%p endfor %}")
+
+    _if(doc, "alternatives", alternatives)
+
+    def doubts(d) -> None:
+        d.add_paragraph("Hypothèses et limites", style="Heading 1")
+        _bullets(d, "doubts", "{{ item }}", small=True)
+
+    _if(doc, "doubts", doubts)
+    _small(doc.add_paragraph("{{ provenance }}"), 7.5)
+    _save(doc, NOTE_OUT, "Note d'opportunité Qualiopi")
+
+
+def _save(doc, path: Path, title: str) -> None:
     settings = doc.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     settings.append(update)
-    doc.core_properties.title = "Rapport Qualiopi"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(OUT)
+    doc.core_properties.title = title
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
 
 
 if __name__ == "__main__":
     build()
+    build_note()
     print(OUT)
+    print(NOTE_OUT)

@@ -491,3 +491,25 @@ def run_in_mount_namespace(script: str, *, env: dict[str, str] | None = None,
                           capture_output=True, text=True, env=full_env, cwd=REPO, timeout=timeout)
     assert proc.returncode == 0, f"script failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
     return proc
+
+
+# -- Word outputs ---------------------------------------------------------------------------------
+
+def docx_text(path: Path):
+    """(document, its text): every paragraph, every table cell, headers and footers, one per line."""
+    import docx
+
+    d = docx.Document(str(path))
+    parts = [p.text for p in d.paragraphs]
+    parts += [c.text for t in d.tables for row in t.rows for c in row.cells]
+    parts += [p.text for s in d.sections for p in (*s.header.paragraphs, *s.footer.paragraphs)]
+    return d, "\n".join(parts)
+
+
+def docx_table(document, *headers: str) -> list[list[str]]:
+    """The body rows of the table whose first row is ``headers`` (fails when there is none)."""
+    for table in document.tables:
+        rows = [[c.text for c in row.cells] for row in table.rows]
+        if rows and rows[0] == list(headers):
+            return rows[1:]
+    raise AssertionError(f"aucun tableau d'en-têtes {headers}")

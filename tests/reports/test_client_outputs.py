@@ -1,8 +1,9 @@
 """Client outputs never show what is meant for the team: planted markers searched in every format.
 
 A partial pre-audit (5 of the applicable indicators evaluated) carries a private note, ids and the
-referential's internal caveats; the report (HTML, PDF), the Excel plan and the dashboard must show
-the client's finding and N/A justification but none of the markers. A final report is kept as a
+referential's internal caveats, and a reviewed sample of session files carries a private note on one
+item; the report (HTML, PDF, Word), the Excel plan and the dashboard must show the client's finding,
+N/A justification and file remark but none of the markers. A final report is kept as a
 numbered version that a later final run does not overwrite.
 """
 
@@ -14,17 +15,21 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
+from tests.support import docx_text, seed_sample
 from workbench.apps.dashboard.data import dashboard_data
 from workbench.apps.dashboard.render import render_dashboard
 from workbench.core.vocab import Category, MissionType, Verdict
+from workbench.domain.checklist import ReviewStatus
 from workbench.domain.profile import ClientProfile
 from workbench.reports.pipeline import generate_report
 from workbench.reports.wording import has_jargon
+from workbench.services.sessions import mission_review, save_item_reviews
 from workbench.services.workspace import Workspace
 
 PRIVATE = "MARQUEUR-PRIVE-7f3a"
 FINDING = "Constat-client-visible-19c2"
 NA_TEXT = "Aucune prestation sous-traitée-4d1e"
+FILE_NOTE = "Relance faite le 8b0c"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +46,14 @@ def outputs(tmp_path_factory):
                              private_notes=f"{PRIVATE} {app.indicator.number}")
     ws.store.save_answer(mission.id, applicable[5].indicator.id, verdict=Verdict.NON_APPLICABLE,
                          na_justification=NA_TEXT, private_notes=PRIVATE)
-    first = generate_report(ws, "preaudit-partiel", formats=("html", "pdf", "xlsx"), final=True)
+    sample = seed_sample(ws, "preaudit-partiel", mission.id)
+    review = mission_review(ws, "preaudit-partiel", mission.id)
+    first_file = review.results.files[0]
+    save_item_reviews(ws, "preaudit-partiel", mission.id, [
+        (first_file.session.reference, first_file.lines[0].item.id,
+         {"status": ReviewStatus.MISSING, "note": FILE_NOTE, "private_note": f"{PRIVATE} dossier"})])
+    assert sample.references
+    first = generate_report(ws, "preaudit-partiel", formats=("html", "pdf", "xlsx", "docx"), final=True)
     second = generate_report(ws, "preaudit-partiel", formats=("html",), final=True)
     dashboard = render_dashboard(dashboard_data(ws, "preaudit-partiel"), chart=False)
     yield {"ws": ws, "mission": mission, "first": first, "second": second, "dashboard": dashboard,
@@ -67,15 +79,19 @@ def test_no_private_note_id_or_caveat_in_any_client_output(outputs):
         "html": paths["html"].read_text(encoding="utf-8"),
         "pdf": _pdf_text(paths["pdf"]),
         "xlsx": _xlsx_text(paths["xlsx"]),
+        "docx": docx_text(paths["docx"])[1],  # every paragraph and every table cell
         "dashboard": outputs["dashboard"],
     }
     for name, text in texts.items():
         assert PRIVATE not in text, name
         assert not has_jargon(text), (name, has_jargon(text))
         assert "rnq-2026" not in text and "rnq-2019" not in text, name
-    for name in ("html", "pdf", "dashboard"):
+    for name in ("html", "pdf", "docx", "dashboard"):
         assert mission.id not in texts[name], name
-    assert FINDING in texts["html"] and FINDING in texts["pdf"] and FINDING in texts["dashboard"]
+    for name in ("html", "pdf", "docx", "dashboard"):
+        assert FINDING in texts[name], name
+    for name in ("html", "pdf", "docx"):  # the review's client-visible remark, in the « Revue des dossiers »
+        assert FILE_NOTE in texts[name], name
     assert NA_TEXT in texts["html"]  # the N/A justification, in the annex next to the rule
     annex = texts["html"][texts["html"].index('id="annexe"'):]
     assert NA_TEXT in annex
@@ -93,14 +109,14 @@ def test_partial_pre_audit_keeps_to_what_was_found(outputs):
     end = html.index('id="suivi"') if 'id="suivi"' in html else html.index('id="forces"')
     plan = html[html.index('id="plan"'):end]
     assert "Évaluer l'indicateur" not in plan
-    assert len(outputs["first"].paths) == 3
+    assert len(outputs["first"].paths) == 4
 
 
 def test_final_versions_are_kept_and_numbered(outputs):
     first, second = outputs["first"], outputs["second"]
     assert first.paths["html"].name.endswith("-v1.html") and second.paths["html"].name.endswith("-v2.html")
     assert first.paths["html"].parent.name == "envoyes"
-    assert first.paths["html"].exists() and first.paths["pdf"].exists() and first.paths["xlsx"].exists()
+    assert all(path.exists() and path.parent.name == "envoyes" for path in first.paths.values())
     v1 = first.paths["html"].read_text(encoding="utf-8")
     assert "Version 1 du" in v1 and "Version 2 du" in second.paths["html"].read_text(encoding="utf-8")
     assert "versions précédentes envoyées : version 1" in second.paths["html"].read_text(encoding="utf-8")

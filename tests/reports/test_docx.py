@@ -8,7 +8,7 @@ import shutil
 import docx
 import pytest
 
-from tests.support import run_cli
+from tests.support import docx_text, run_cli
 from workbench.core.errors import RunError
 from workbench.core.vocab import Category, MissionType, Verdict
 from workbench.domain.deliverable import PersonMet, Signature, Visit
@@ -49,18 +49,10 @@ def ws(tmp_path_factory):
     w.close()
 
 
-def _text(path):
-    d = docx.Document(str(path))
-    parts = [p.text for p in d.paragraphs]
-    parts += [c.text for t in d.tables for row in t.rows for c in row.cells]
-    parts += [p.text for s in d.sections for p in (*s.header.paragraphs, *s.footer.paragraphs)]
-    return d, "\n".join(parts)
-
-
 def test_word_report_holds_the_sections_and_the_plan(ws, tmp_path):
     ctx = load_report_context(ws.path, "word-client")
     path = render_docx(ctx, tmp_path / "rapport.docx")
-    d, text = _text(path)
+    d, text = docx_text(path)
     headings = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
     for title in ("Synthèse", "Déroulement de la visite", "Écarts relevés", "Reste à évaluer", "Plan d'actions",
                   "Points forts", "Conclusion"):
@@ -73,6 +65,7 @@ def test_word_report_holds_the_sections_and_the_plan(ws, tmp_path):
     assert PRIVATE not in text and "word-client-m1" not in text and "rnq-2026" not in text
     assert d.core_properties.title == "Rapport de pré-audit Qualiopi — Word Client SARL"
     assert "{{" not in text and "{%" not in text
+    assert "Revue des dossiers" not in text and "Par dossier" not in text  # no sample drawn, no section
 
 
 def test_workspace_template_is_used_and_extra_sections_appear(ws, tmp_path):
@@ -85,7 +78,7 @@ def test_workspace_template_is_used_and_extra_sections_appear(ws, tmp_path):
                                                            lines=["Ligne 1"]))
     try:
         path = render_docx(load_report_context(ws.path, "word-client"), tmp_path / "cabinet.docx")
-        _, text = _text(path)
+        _, text = docx_text(path)
         assert "MODELE DU CABINET — Cabinet de conseil qualité" in text
         assert "Calendrier d'essai" in text and "Paragraphe ajouté." in text and "Ligne 1" in text
     finally:

@@ -11,6 +11,7 @@ from tests.support import seed_sample
 from workbench.core.vocab import Verdict
 from workbench.domain.checklist import ReviewStatus
 from workbench.domain.gaps import RiskKind
+from workbench.domain.sampling import STRATUM_LABELS
 from workbench.reports.content import load_report_context, render_section
 from workbench.services.analysis import load_mission
 from workbench.services.sessions import mission_review, save_item_reviews, session_review_summary
@@ -56,7 +57,9 @@ def test_report_section(reviewed):
     ws_dir, mission, sample = reviewed
     ctx = load_report_context(ws_dir, mission.client_id, mission.id)
     html = render_section(ctx, "dossiers")
-    assert re.search(r"<h2>\d+\. Revue des dossiers</h2>", html)  # numbered like the contents table
+    assert re.search(r"<h2>\d+\. Revue des dossiers</h2>", html)
+    contents = render_section(ctx, "sommaire")  # the contents table lists it with the same number
+    assert re.search(r'<a href="#dossiers">\d+\. Revue des dossiers</a>', contents)
     assert f"graine {sample.seed}" in html and "heuristique du projet" in html
     for ref in sample.references:
         assert ref in html
@@ -66,6 +69,52 @@ def test_report_section(reviewed):
     assert "revue terminée le" in html
     assert "Revue des dossiers" in render_section(ctx, "synthese")  # the risk table
     assert len(ctx.provenance["session_review_hash"]) == 64
+
+
+def test_word_report_section_has_the_same_tables(reviewed, tmp_path):
+    from tests.support import docx_table, docx_text
+    from workbench.reports.docx import render_docx
+
+    ws_dir, mission, sample = reviewed
+    lacking = set(sample.references[:3])  # what the fixture recorded
+    ctx = load_report_context(ws_dir, mission.client_id, mission.id)
+    d, text = docx_text(render_docx(ctx, tmp_path / "rapport.docx"))
+    headings = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
+    assert ctx.heading("dossiers") in headings and ctx.heading("dossiers").endswith("Revue des dossiers")
+    assert [p.text for p in d.paragraphs if p.style.name == "Heading 2"][-2:] == ["Par dossier", "Par indicateur"]
+    assert f"graine {sample.seed}" in text and "heuristique du projet" in text and "revue terminée le" in text
+    strata = docx_table(d, "Strate", "Valeurs représentées dans l'échantillon")
+    assert len(strata) == len(sample.coverage) + len(sample.uncovered)
+    for stratum, values in sample.coverage.items():
+        row = next(r for r in strata if r[0] == STRATUM_LABELS[stratum])
+        assert all(value in row[1] and all(ref in row[1] for ref in refs) for value, refs in values.items())
+    files = docx_table(d, "Dossier", "Session", "Présents", "Manquants", "Sans objet", "Non vérifiés",
+                       "Pièces manquantes")
+    assert [r[0] for r in files] == list(sample.references)
+    with Workspace.open(ws_dir) as ws:
+        checked = {f.session.reference: len(f.lines) for f in mission_review(ws, mission.client_id, mission.id).results.files}
+    for ref, _title, present, missing, na, unchecked, items in files:
+        n_missing = 1 if ref in lacking else 0
+        assert (int(missing), int(na), int(unchecked)) == (n_missing, 0, 0)
+        assert int(present) == checked[ref] - n_missing
+        assert ("Questionnaire jamais envoyé" in items) == (ref in lacking) and (items == "—") == (ref not in lacking)
+    findings = docx_table(d, "Indicateur", "Constat sur les dossiers", "Verdict suggéré", "Verdict du consultant")
+    assert len(findings) == 1 and findings[0][0].startswith("30 — ")
+    assert f"{len(lacking)} dossiers sur {len(sample.references)} sans « évaluation à froid »" in findings[0][1]
+    assert findings[0][2:] == [Verdict.NC_MAJEURE.label, Verdict.CONFORME.label]
+    assert "jamais appliqué automatiquement" in text
+    # the Word section says what the HTML section says
+    html = render_section(ctx, "dossiers")
+    assert all(cell in html for row in files + findings + strata for cell in row if "«" not in cell)
+
+
+def test_word_report_has_no_review_section_without_a_sample(seeded_mission, tmp_path):
+    from tests.support import docx_text
+    from workbench.reports.docx import render_docx
+
+    ws_dir, mission = seeded_mission
+    d, text = docx_text(render_docx(load_report_context(ws_dir, mission.client_id, mission.id), tmp_path / "r.docx"))
+    assert "Revue des dossiers" not in text and "Pièces manquantes" not in text and "Par dossier" not in text
 
 
 def test_report_section_is_empty_without_a_sample(seeded_mission):
@@ -156,6 +205,12 @@ def test_private_notes_never_reach_a_client_output(reviewed, tmp_path):
     ctx = load_report_context(ws_dir, mission.client_id, mission.id)
     outputs = [render_section(ctx, name) for name in ("dossiers", "synthese", "ecarts")]
     assert "Relance prévue" in outputs[0]  # the client-visible remark is there…
+    from tests.support import docx_text
+    from workbench.reports.docx import render_docx
+
+    _, word = docx_text(render_docx(ctx, tmp_path / "rapport.docx"))  # every paragraph and table cell
+    assert "Relance prévue" in word
+    outputs.append(word)
     outputs.append(json.dumps(session_review_summary(ws_dir, mission.client_id), ensure_ascii=False))
     wb = load_workbook(tmp_path / "auto-revue.xlsx")
     outputs += [str(c.value) for sheet in wb.worksheets for row in sheet.iter_rows() for c in row]

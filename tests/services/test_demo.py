@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import run_cli
+from tests.support import docx_text, run_cli
 from workbench.core.errors import WorkbenchError
 from workbench.core.vocab import MissionType, Verdict
 from workbench.domain.profile import ClientProfile
 from workbench.domain.templates import template_names
 from workbench.services.demo import CLIENTS, build_demo
+from workbench.services.demo_sessions import CLIENT as SESSIONS_CLIENT
+from workbench.services.sessions import mission_review
 from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
 
@@ -141,6 +143,7 @@ def test_full_demo_reports_every_mission_in_three_formats_without_leaks(tmp_path
     missions = ws.store.list_missions()
     private = {m.id: {a.private_notes for a in ws.store.list_answers(m.id).values() if a.private_notes}
                for m in missions}
+    sampled = mission_review(ws, SESSIONS_CLIENT).mission.id
     ws.close()
     assert any(private.values())  # the demo shows both voices
     for m in missions:
@@ -152,11 +155,9 @@ def test_full_demo_reports_every_mission_in_three_formats_without_leaks(tmp_path
         pdf_text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         cells = " ".join(str(c.value) for ws_ in load_workbook(xlsx).worksheets
                          for row in ws_.iter_rows() for c in row if c.value is not None)
-        import docx
-
-        word = docx.Document(str(folder / f"rapport-{m.id}.docx"))
-        word_text = "\n".join([p.text for p in word.paragraphs]
-                              + [c.text for t in word.tables for row in t.rows for c in row.cells])
+        word_text = docx_text(folder / f"rapport-{m.id}.docx")[1]
+        if m.id == sampled:  # the mission holding the demo's reviewed sample of session files
+            assert "Revue des dossiers" in word_text and "Pièces manquantes" in word_text
         for note in private[m.id]:
             for output, text in (("html", html), ("pdf", pdf_text), ("docx", word_text), ("xlsx", cells)):
                 assert note not in text, (m.id, output, note)
@@ -175,8 +176,8 @@ def test_full_demo_reports_every_mission_in_three_formats_without_leaks(tmp_path
     for me in prospects:
         notes = sorted((tmp_path / "reports" / me.id).glob("note-opportunite-*.html"))
         assert len(notes) == 1 and notes[0].with_suffix(".pdf").read_bytes().startswith(b"%PDF")
-        text = notes[0].read_text(encoding="utf-8")
-        assert me.name in text
-        for other in clients.values():
-            if other.id != me.id:
-                assert other.name not in text and other.siret not in text, (me.id, other.id)
+        for text in (notes[0].read_text(encoding="utf-8"), docx_text(notes[0].with_suffix(".docx"))[1]):
+            assert me.name in text
+            for other in clients.values():
+                if other.id != me.id:
+                    assert other.name not in text and other.siret not in text, (me.id, other.id)

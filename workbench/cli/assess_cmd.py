@@ -11,7 +11,7 @@ from workbench.core.dates import fr_date
 from workbench.core.errors import UsageError
 from workbench.core.validation import read_yaml
 from workbench.domain.opportunity import Assessment
-from workbench.reports.opportunity_note import generate_note
+from workbench.reports.opportunity_note import NOTE_FORMATS, generate_note
 from workbench.services.opportunity import list_prospects, run_assessment
 from workbench.store.opportunity import list_assessments
 
@@ -27,9 +27,10 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--today", metavar="AAAA-MM-JJ", help="date de l'évaluation (défaut : aujourd'hui)")
     p.add_argument("--history", action="store_true", help="afficher les évaluations déjà enregistrées")
     p.add_argument("--prospects", action="store_true", help="lister les prospects et leur dernier verdict")
-    p.add_argument("--note", metavar="FORMATS", nargs="?", const="html,pdf",
-                   help="produire la « Note d'opportunité Qualiopi » (html,pdf ; défaut : les deux) de "
-                        "l'évaluation faite, ou de la dernière enregistrée sans --answers")
+    p.add_argument("--note", metavar="FORMATS", nargs="?", const=",".join(NOTE_FORMATS),
+                   help="produire la « Note d'opportunité Qualiopi » (html,pdf,docx ; défaut : les trois) de "
+                        "l'évaluation faite, ou de la dernière enregistrée sans --answers ; le modèle Word "
+                        "<espace>/modeles/note_opportunite.docx remplace celui livré")
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_assess)
 

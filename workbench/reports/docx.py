@@ -6,7 +6,12 @@ The default template ships in the package (``workbench/data/word/rapport.docx``,
 the same :class:`~workbench.reports.content.ReportContext` as the HTML/PDF report, so what the
 client reads is the same: findings but no private notes, no internal ids, client wording.
 
-**Adding a section** (calendar, review of sessions, opportunity note…): write a builder that takes
+The « Revue des dossiers » has its own tables in the default template (context key ``dossiers``,
+the rows of :func:`workbench.reports.session_report.session_review_view`, None without a sample).
+Other documents (the opportunity note) reuse :func:`render_word` and :func:`template_path` with
+their own template name.
+
+**Adding a section** (calendar…): write a builder that takes
 the report context and returns a :class:`DocxSection` (or ``None`` to leave it out), and register
 it::
 
@@ -39,9 +44,12 @@ from workbench.data import DATA_DIR
 from workbench.reports.content import ReportContext, chart_by_criterion, chart_overall, fr_percent
 from workbench.reports.wording import client_text
 
-DEFAULT_TEMPLATE = DATA_DIR / "word" / "rapport.docx"
-WORKSPACE_TEMPLATE = Path("modeles") / "rapport.docx"
-"""Where a firm's own template goes, relative to the workspace."""
+WORD_DIR = DATA_DIR / "word"
+"""The shipped default templates (built by ``scripts/build_word_template.py``)."""
+OWN_TEMPLATES = Path("modeles")
+"""Where a firm's own templates go, relative to the workspace (same file names as the shipped ones)."""
+DEFAULT_TEMPLATE = WORD_DIR / "rapport.docx"
+WORKSPACE_TEMPLATE = OWN_TEMPLATES / DEFAULT_TEMPLATE.name
 
 
 @dataclass
@@ -71,9 +79,10 @@ class WordTemplateError(RunError):
     """The Word template cannot be used (the message names the template and the tag)."""
 
 
-def template_path(workspace: Path) -> Path:
-    own = workspace / WORKSPACE_TEMPLATE
-    return own if own.is_file() else DEFAULT_TEMPLATE
+def template_path(workspace: Path, name: str = DEFAULT_TEMPLATE.name) -> Path:
+    """The workspace's own template ``modeles/<name>`` when there is one, else the shipped default."""
+    own = workspace / OWN_TEMPLATES / name
+    return own if own.is_file() else WORD_DIR / name
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -114,7 +123,8 @@ def docx_context(ctx: ReportContext, tpl: Any) -> dict[str, Any]:
         "draft_note": (f"Document de travail : l'évaluation est en cours ({c.evaluated} indicateur(s) évalué(s) "
                        f"sur {c.audited}).") if ctx.draft and c.non_evalue else "",
         "headings": {name: ctx.heading(name) for name in
-                     ("synthese", "visite", "criteres", "ecarts", "reste", "plan", "forces", "annexe", "conclusion")},
+                     ("synthese", "visite", "criteres", "ecarts", "reste", "plan", "forces", "dossiers", "annexe",
+                      "conclusion")},
         "summary": _paragraphs(ctx.texts.summary),
         "coverage_note": (f"Évaluation en cours : {c.evaluated} indicateur(s) évalué(s) sur {c.audited} applicable(s)."
                           if c.non_evalue else ""),
@@ -148,6 +158,7 @@ def docx_context(ctx: ReportContext, tpl: Any) -> dict[str, Any]:
         "plan": [{"priority": _priority(r.action.priority), "number": r.number or "—", "title": r.action.title,
                   "owner": r.action.owner, "due": fr_date(r.action.due_date),
                   "status": r.action.status.label + (" (écart levé)" if r.obsolete else "")} for r in ctx.plan],
+        "dossiers": ctx.session_review.get("view"),
         "strengths": [{"number": s.number, "title": s.indicator.title, "finding": s.finding} for s in a.strengths],
         "annex": [{"number": s.number, "title": s.indicator.title, "applicable": "Oui" if s.applicable else "Non",
                    "reason": s.reason + (f" — jugé non applicable : {s.na_justification}" if s.declared_na else ""),
@@ -187,12 +198,17 @@ def _bad_tag(tpl: Any, env: Any) -> str | None:
     return None
 
 
-def render_docx(ctx: ReportContext, target: Path, template: Path | None = None) -> Path:
-    """Render the Word report to ``target`` (atomically); template errors name the template and tag."""
+def render_word(template: Path, target: Path, build: Callable[[Any], dict[str, Any]], *, title: str,
+                author: str, what: str) -> Path:
+    """Render a docxtpl ``template`` to ``target`` (atomically) with the context ``build(tpl)`` returns.
+
+    ``what`` names the document in the messages (« du rapport », « de la note »). A template that
+    cannot be read or whose tags do not parse or name unknown data raises :class:`WordTemplateError`
+    naming the template and the tag; nothing is written then.
+    """
     import jinja2
     from docxtpl import DocxTemplate
 
-    template = template or template_path(ctx.ws.path)
     try:
         tpl = DocxTemplate(str(template))
         tpl.init_docx()
@@ -201,7 +217,7 @@ def render_docx(ctx: ReportContext, target: Path, template: Path | None = None) 
                                 "Vérifiez qu'il s'agit d'un fichier .docx.") from None
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
     try:
-        tpl.render(docx_context(ctx, tpl), jinja_env=env, autoescape=True)
+        tpl.render(build(tpl), jinja_env=env, autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
         tag = _bad_tag(tpl, env)
         where = f" ; balise en cause : « {tag} »" if tag else ""
@@ -212,11 +228,17 @@ def render_docx(ctx: ReportContext, target: Path, template: Path | None = None) 
         tag = next((g for g in name.groups() if g), None) if name else None
         label = f"« {tag} »" if tag else str(exc.message)
         raise WordTemplateError(f"Modèle Word invalide : {template} — la balise {label} ne correspond à aucune "
-                                "donnée du rapport. Corrigez le modèle ; aucun fichier Word n'a été écrit.") from None
+                                f"donnée {what}. Corrigez le modèle ; aucun fichier Word n'a été écrit.") from None
     except jinja2.TemplateError as exc:
         raise WordTemplateError(f"Modèle Word invalide : {template} — {exc}. Aucun fichier Word n'a été écrit.") from None
-    tpl.docx.core_properties.title = ctx.title
-    tpl.docx.core_properties.author = ctx.branding.firm
+    tpl.docx.core_properties.title = title
+    tpl.docx.core_properties.author = author
     tpl.docx.core_properties.comments = ""
     write_atomically(target, lambda t: tpl.save(str(t)), overwrite=True)
     return target
+
+
+def render_docx(ctx: ReportContext, target: Path, template: Path | None = None) -> Path:
+    """Render the Word report to ``target`` (atomically); template errors name the template and tag."""
+    return render_word(template or template_path(ctx.ws.path), target, lambda tpl: docx_context(ctx, tpl),
+                       title=ctx.title, author=ctx.branding.firm, what="du rapport")

@@ -2,8 +2,10 @@
 
 Same pipeline as the client report: the shipped notebook ``note_opportunite.ipynb`` runs with
 papermill (parameters: workspace, client, assessment), nbconvert renders it through the project's
-``qualiopi`` template (no code, no script), headless Chromium prints the PDF. Files appear whole
-or not at all. Word output waits for DOCX support in the report pipeline.
+``qualiopi`` template (no code, no script), headless Chromium prints the PDF. The Word note is
+rendered with docxtpl from the shipped template ``data/word/note_opportunite.docx`` or the
+workspace's own ``modeles/note_opportunite.docx`` (same tags). HTML and Word print the same plain
+data (:func:`note_view`). Files appear whole or not at all.
 """
 
 from __future__ import annotations
@@ -26,13 +28,16 @@ from workbench.data import notebook
 from workbench.domain.opportunity import RiskKind, Support
 from workbench.domain.profile import ClientProfile, validate_client_id
 from workbench.reports.content import TEMPLATE_DIR, logo_data_uri
+from workbench.reports.docx import render_word, template_path
 from workbench.reports.pipeline import KERNEL, TEMPLATE_NAME, _provenance_from, html_to_pdf
 from workbench.services.workspace import Workspace
 from workbench.store.opportunity import StoredAssessment, get_assessment, list_assessments
 
 NOTE_NOTEBOOK = notebook("note_opportunite.ipynb")
 NOTE_TEMPLATE_DIR = TEMPLATE_DIR / "opportunity"
-NOTE_FORMATS = ("html", "pdf")
+NOTE_FORMATS = ("html", "pdf", "docx")
+NOTE_WORD_TEMPLATE = "note_opportunite.docx"
+"""File name of the Word template, shipped in ``data/word/`` and overridable in ``<workspace>/modeles/``."""
 
 RISK_LABELS = {RiskKind.TOO_EARLY.value: "Trop tôt", RiskKind.TOO_LATE.value: "Trop tard",
                RiskKind.CAPACITY.value: "Capacité", RiskKind.MATURITY.value: "Maturité"}
@@ -73,8 +78,11 @@ def _pick(ws: Workspace, client_id: str, assessment_id: int | None) -> StoredAss
 
 def load_note_context(workspace: str | Path | None, client: str, assessment: int | None = None) -> NoteContext:
     ws = Workspace.open(workspace, create=False)
+    return note_context(ws, client, _pick(ws, client, assessment))
+
+
+def note_context(ws: Workspace, client: str, stored: StoredAssessment) -> NoteContext:
     profile = ws.store.get_client(client)
-    stored = _pick(ws, client, assessment)
     digest = hashlib.sha256(json.dumps([profile.model_dump(mode="json"), stored.result], sort_keys=True,
                                        ensure_ascii=False).encode()).hexdigest()[:16]
     provenance = {"client": client, "assessment": str(stored.id), "assessed_on": stored.assessed_on.isoformat(),
@@ -87,13 +95,55 @@ def _eur(value: float | int | None) -> str:
     return "—" if value is None else f"{round(value):,} €".replace(",", "\u202f")
 
 
+def _fr_iso(day: str) -> str:
+    return fr_date(dt.date.fromisoformat(day))
+
+
+def note_view(ctx: NoteContext) -> dict[str, Any]:
+    """The note as plain sentences and rows, printed by the HTML template and the Word template alike."""
+    r, prov = ctx.stored.result, ctx.provenance
+    cost = r["cost_estimate"]
+    deadline = r["answers"].get("deadline")
+    estimated = " (estimation)" if r.get("revenue_at_stake_estimated") else ""
+    return {
+        "title": "Note d'opportunité Qualiopi",
+        "firm": ctx.branding.firm,
+        "consultant": ctx.branding.consultant or "",
+        "client": {"name": ctx.profile.name, "siret": ctx.profile.siret or ""},
+        "assessed_on": fr_date(ctx.stored.assessed_on),
+        "verdict": r["verdict_label"],
+        "reasons": list(r["reasons"]),
+        "stakes": [
+            {"label": "Chiffre d'affaires dépendant de financements publics ou mutualisés",
+             "value": f"{_eur(r['revenue_at_stake'])} par an{estimated}"},
+            {"label": "Coût estimé sur le cycle de 3 ans (audits et temps interne)",
+             "value": f"{_eur(cost['low'])} à {_eur(cost['high'])} HT"},
+        ],
+        "cost_basis": list(cost["basis"]),
+        "risks": [{"label": RISK_LABELS[risk["kind"]], "text": risk["text"]} for risk in r["risks"]],
+        "support": {"label": r["recommended_support_label"], "note": SUPPORT_NOTES[r["recommended_support"]]},
+        "timeline_title": "Calendrier" + (f" (à rebours de l'échéance du {_fr_iso(deadline)})" if deadline else ""),
+        "timeline": [{"dates": _fr_iso(s["start"]) + (f" → {_fr_iso(s['end'])}" if s["end"] and s["end"] != s["start"]
+                                                     else ""), "label": s["label"]} for s in r["timeline"]],
+        "alternatives": [{"title": a["title"], "summary": a["summary"], "rules": list(a["rules"]),
+                          "uncertain": a["uncertain"] or ""} for a in r["alternatives"]],
+        "doubts": [*r.get("uncertain", []), *cost.get("uncertain", [])],
+        "provenance": f"Qualiopi Workbench {prov['package_version']} — évaluation n° {prov['assessment']} — "
+                      f"empreinte {prov['input_hash']} — générée le {prov['generated_at']}",
+    }
+
+
 def render_note(ctx: NoteContext) -> str:
     env = Environment(loader=FileSystemLoader(str(NOTE_TEMPLATE_DIR)), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(fr_date=fr_date, eur=_eur, fr_iso=lambda s: fr_date(dt.date.fromisoformat(s)))
-    return env.get_template("note.html.j2").render(
-        r=ctx.stored.result, profile=ctx.profile, assessed_on=ctx.stored.assessed_on, branding=ctx.branding,
-        logo=ctx.logo, provenance=ctx.provenance, risk_labels=RISK_LABELS, support_notes=SUPPORT_NOTES)
+    return env.get_template("note.html.j2").render(v=note_view(ctx), logo=ctx.logo)
+
+
+def render_note_docx(ctx: NoteContext, ws: Workspace, target: Path, template: Path | None = None) -> Path:
+    """The Word note (atomically) from the workspace's template or the shipped one."""
+    return render_word(template or template_path(ws.path, NOTE_WORD_TEMPLATE), target, lambda _tpl: note_view(ctx),
+                       title=f"Note d'opportunité Qualiopi — {ctx.profile.name}", author=ctx.branding.firm,
+                       what="de la note")
 
 
 def show_note(ctx: NoteContext) -> None:
@@ -145,7 +195,7 @@ def generate_note(ws: Workspace, client_id: str, assessment_id: int | None = Non
     unknown = [f for f in wanted if f not in NOTE_FORMATS]
     if unknown or not wanted:
         raise UsageError(f"format de note inconnu : {', '.join(unknown) or 'aucun'} (formats : "
-                         f"{', '.join(NOTE_FORMATS)} ; Word en attente de la prise en charge DOCX du pipeline).")
+                         f"{', '.join(NOTE_FORMATS)}).")
     ws.store.get_client(client_id)
     stored = _pick(ws, client_id, assessment_id)
     out_dir = ws.settings.reports_dir / client_id
@@ -153,17 +203,25 @@ def generate_note(ws: Workspace, client_id: str, assessment_id: int | None = Non
     base = f"note-opportunite-{client_id}-{stored.id}"
     paths: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="wb-note-") as tmp:
-        executed = out_dir / f"{base}.ipynb"  # kept beside the note, as the client report does
-        provenance = _execute(ws, client_id, stored, executed)
-        html_text = _html(ws, executed, f"Note d'opportunité Qualiopi — {client_id}", provenance)
-        html_tmp = Path(tmp) / f"{base}.html"
-        html_tmp.write_text(html_text, encoding="utf-8")
-        if "html" in wanted:
-            target = out_dir / f"{base}.html"
-            write_atomically(target, lambda p: p.write_text(html_text, encoding="utf-8"), overwrite=True)
-            paths["html"] = target
-        if "pdf" in wanted:
-            target = out_dir / f"{base}.pdf"
-            write_atomically(target, lambda p: html_to_pdf(html_tmp, p, client_id=client_id), overwrite=True)
-            paths["pdf"] = target
-    return paths
+        provenance = html_text = None
+        if "html" in wanted or "pdf" in wanted:
+            executed = out_dir / f"{base}.ipynb"  # kept beside the note, as the client report does
+            provenance = _execute(ws, client_id, stored, executed)
+            html_text = _html(ws, executed, f"Note d'opportunité Qualiopi — {client_id}", provenance)
+        if "docx" in wanted:  # first: a template error leaves no new file of this note
+            ctx = note_context(ws, client_id, stored)
+            if provenance:
+                ctx.provenance = provenance  # the same footprint and time as the HTML/PDF of this run
+            paths["docx"] = render_note_docx(ctx, ws, out_dir / f"{base}.docx")
+        if html_text is not None:
+            html_tmp = Path(tmp) / f"{base}.html"
+            html_tmp.write_text(html_text, encoding="utf-8")
+            if "html" in wanted:
+                target = out_dir / f"{base}.html"
+                write_atomically(target, lambda p: p.write_text(html_text, encoding="utf-8"), overwrite=True)
+                paths["html"] = target
+            if "pdf" in wanted:
+                target = out_dir / f"{base}.pdf"
+                write_atomically(target, lambda p: html_to_pdf(html_tmp, p, client_id=client_id), overwrite=True)
+                paths["pdf"] = target
+    return {fmt: paths[fmt] for fmt in NOTE_FORMATS if fmt in paths}
