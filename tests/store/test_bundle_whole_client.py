@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.store.test_bundle import ind, new_ws, populate, rewrite
-from tests.support import seed_sample
+from tests.support import ok, run_cli, seed_sample
 from workbench.core.errors import BundleError
 from workbench.domain.checklist import ReviewStatus
 from workbench.services import lifecycle
@@ -298,3 +298,15 @@ def test_import_under_another_id_rewrites_feature_rows(full, full_bundle, tmp_pa
     assert paths and all(p.startswith("clients/formapro-bis/preuves/") for p in paths)
     assert not task_store.list_tasks(dest.store, CID)
     dest.close()
+
+
+def test_command_line_import_says_what_travelled(full_bundle, tmp_path):
+    dest = tmp_path / "cli-dest"
+    out = ok(run_cli("client", "import", str(full_bundle), workspace=dest))
+    assert "Tâches récurrentes ajouté(e)s" in out and "Revues de dossiers ajouté(e)s : 1" in out
+    assert "les fichiers eux-mêmes ne voyagent pas" in out and f"clients/{CID}/preuves/" in out
+    assert "Jamais transmis par un paquet : les codes d'accès à l'espace client" in out
+    history = ok(run_cli("tasks", "history", CID, workspace=dest))
+    assert "alice [importé]" in history
+    entries = run_cli("tasks", "history", CID, "--json", workspace=dest).json()
+    assert entries and all(e["imported_from"]["bundle"] == full_bundle.name for e in entries)
