@@ -24,7 +24,7 @@ from workbench.services.opportunity import run_assessment
 from workbench.services.sessions import mission_review, repository, save_item_reviews
 from workbench.store import client_space, evidence_files
 from workbench.store import tasks as task_store
-from workbench.store.archive import archive_client, archived_clients
+from workbench.store.archive import archive_client, archived_clients, restore_client
 from workbench.store.bundle import MEMBERS, export_client, import_bundle, read_bundle
 from workbench.store.bundle_extras import MEMBERS as EXTRA_MEMBERS
 from workbench.store.opportunity import list_assessments
@@ -158,6 +158,7 @@ def test_merge_keeps_local_values_and_lists_conflicts(full, full_bundle, tmp_pat
     source, info = full
     bob = new_ws(tmp_path / "bob", "bob")
     import_bundle(bob.store, full_bundle)
+    restore_client(bob.store, CID)  # Bob works on the client again
     # Bob changes things on his side; Alice changes the same things differently, and adds more.
     save_report_texts(bob.store, M1, summary="Version de Bob.")
     save_item_reviews(bob, CID, M1, [(info["ref"], "convocation", {"status": ReviewStatus.MISSING})], today=TODAY)
@@ -181,13 +182,15 @@ def test_merge_keeps_local_values_and_lists_conflicts(full, full_bundle, tmp_pat
     # what was missing is added
     assert get_report_texts(bob.store, M1).visit.documents == ["Registre"]
     assert [v.version for v in sent_versions(bob.store, M1)] == [1, 2]
+    assert CID not in archived_clients(bob.store)  # archived in the bundle, active here: stays active
     kinds = sorted(c.kind for c in report.conflicts)
-    assert kinds == ["opportunity", "report_texts", "session_reviews", "tasks"]
+    assert kinds == ["archive", "opportunity", "report_texts", "session_reviews", "tasks"]
     lines = "\n".join(report.lines())
-    assert "4 conflit(s) — rien n'a été écrasé" in lines
-    assert (f"mission {M1}, texte du rapport « summary » différente : version locale conservée (par bob), "
+    assert "5 conflit(s) — rien n'a été écrasé" in lines
+    assert "client archivé dans le paquet, actif ici : l'état local est conservé" in lines
+    assert (f"mission {M1}, texte du rapport « synthèse » : version locale conservée (par bob), "
             "version du paquet écartée (par alice)") in lines
-    assert f"tâche récurrente « {info['task_id']} » différente : version locale conservée (par bob)" in lines
+    assert f"tâche récurrente « {info['task_id']} » : version locale conservée (par bob)" in lines
     assert "évaluation d'opportunité du 2026-11-21" in lines and "reste la référence" in lines
     # merging the same bundle again adds nothing
     again = import_bundle(bob.store, newer, merge=True)

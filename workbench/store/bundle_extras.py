@@ -278,6 +278,7 @@ BY_MEMBER = {k.member: k for k in KINDS}
 HISTORY_TABLES = ("task_history", "session_history")
 """Logs whose imported rows are marked (columns ``imported_from`` and ``imported_at``)."""
 
+_TEXT_LABELS = {"summary": "synthèse", "conclusion": "conclusion", "visit": "visite", "signature": "signature"}
 _CONFLICT_LABELS = {
     "tasks": "tâche récurrente", "sessions": "session", "session_samples": "échantillon de sessions",
     "session_reviews": "revue de dossier", "report_texts": "texte du rapport",
@@ -495,6 +496,11 @@ def import_rows(c: sqlite3.Connection, data: dict[str, Any], ctx: ImportContext)
                     existing += 1
                     continue
                 local = None
+            if local is None and kind.name == "archive" and not ctx.client_created:
+                # archived there, active here: archiving would hide a client someone works on
+                conflicts.append({"kind": "archive", "mission_id": None, "indicator_id": None, "key": ctx.cid,
+                                  "local": {"archived": False}, "incoming": {"archived": True}})
+                continue
             if local is None:
                 _insert(c, kind, row, ctx)
                 added += 1
@@ -582,6 +588,8 @@ def _describe_key(kind: Kind, row: dict[str, Any]) -> str:
         return f"{row['reference']}/{row['item_id']}"
     if kind.name == "archive":
         return row["client_id"]
+    if kind.name == "report_texts":
+        return _TEXT_LABELS.get(row["key"], row["key"])
     return str(row[kind.key[-1]])
 
 
@@ -600,7 +608,7 @@ def describe_conflict(kind: str, mission_id: str | None, key: str | None, local:
                 f"(verdict {local.get('verdict')}) reste la référence")
     who = next((local.get(k) for k in ("updated_by", "drawn_by", "sent_by") if local.get(k)), "?")
     theirs = next((incoming.get(k) for k in ("updated_by", "drawn_by", "sent_by") if incoming.get(k)), "?")
-    return f"{where}{what} « {key} » différente : version locale conservée (par {who}), version du paquet écartée (par {theirs})"
+    return f"{where}{what} « {key} » : version locale conservée (par {who}), version du paquet écartée (par {theirs})"
 
 
 def summary_lines(extras: dict[str, dict[str, int]], files: list[str]) -> list[str]:
