@@ -22,6 +22,7 @@ from workbench.services.planning import apply_plan
 from workbench.services.workspace import Workspace
 from workbench.store import SQLiteStore
 from workbench.store.bundle import FORMAT_NAME, MEMBERS, export_client, import_bundle, read_bundle
+from workbench.store.bundle_extras import MEMBERS as EXTRA_MEMBERS
 
 
 def ind(n: int) -> str:
@@ -108,13 +109,13 @@ def test_export_writes_one_checked_file(source, bundle, tmp_path):
         for name in MEMBERS:
             assert hashlib.sha256(zf.read(name)).hexdigest() == manifest["members"][name]["sha256"]
     assert manifest["format"] == FORMAT_NAME == "qualiopi-workbench-bundle"
-    assert manifest["format_version"] == 3
+    assert manifest["format_version"] == 4
     assert manifest["package_version"] == "0.1.0"
     created = dt.datetime.fromisoformat(manifest["created_at"])
     assert abs((dt.datetime.now(dt.UTC) - created).total_seconds()) < 60
     assert manifest["client_id"] == "formapro-lyon" and manifest["client_name"] == "FormaPro Lyon"
     assert manifest["counts"] == {"missions": 2, "answers": 4, "evidence": 2, "actions": 1, "history": 17,
-                                  "ui_state": 3}
+                                  "ui_state": 3, **{name.removesuffix(".json"): 0 for name in EXTRA_MEMBERS}}
 
 
 def test_export_never_overwrites_nor_writes_elsewhere(source, bundle, tmp_path):
@@ -195,7 +196,8 @@ def test_round_trip_renumbers_ids_taken_by_other_clients(bundle, tmp_path):
 
 def snapshot_of(data: dict) -> dict:
     return {"client": data["client"],
-            **{k: data[k] for k in ("missions", "answers", "evidence", "actions", "history", "ui_state")}}
+            **{k: data[k] for k in ("missions", "answers", "evidence", "actions", "history", "ui_state")},
+            **{name.removesuffix(".json"): data[name.removesuffix(".json")] for name in EXTRA_MEMBERS}}
 
 
 # -- existing client: refuse, or merge ----------------------------------------------------------

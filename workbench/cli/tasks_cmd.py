@@ -251,7 +251,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     labels = task_store.FIELD_LABELS | {"task": "création", "done": "réalisation"}
     print_table(["Quand", "Qui", "Tâche", "Champ", "Avant", "Après"],
-                [[dt.datetime.fromisoformat(e["at"]).astimezone().strftime("%d/%m/%Y %H:%M"), e["actor"], e["task_id"],
+                [[dt.datetime.fromisoformat(e["at"]).astimezone().strftime("%d/%m/%Y %H:%M"),
+                  e["actor"] + (" [importé]" if e.get("imported_from") else ""), e["task_id"],
                   labels.get(e["field"], e["field"]), _short(e["before"]), _short(e["after"])] for e in entries],
                 max_width=40)
     return 0

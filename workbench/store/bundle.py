@@ -3,8 +3,11 @@
 A bundle is a zip archive holding ``manifest.json`` (format name and version, package version,
 creation time, SHA-256 and size of every member) and one JSON member per kind of data: the
 profile, the missions, the answers, the evidence metadata (no files), the action plan, the
-full change history and (since format 2) the per-mission working state (``ui_state``: where the
-interview resumes, which generated action comes from which gap). Import checks everything
+full change history, (since format 2) the per-mission working state (``ui_state``: where the
+interview resumes, which generated action comes from which gap) and (since format 4) the data of
+the feature tables (:mod:`bundle_extras`: task plans, sessions and file reviews, report texts and
+sent versions, opportunity assessments, archiving, the description of attached files; never the
+client-space access codes nor the attached files themselves). Import checks everything
 (archive, checksums, format, content, identifiers) before writing anything, then writes in one
 transaction: all or nothing.
 
@@ -15,7 +18,6 @@ accepted when each of them has exactly the form the store creates, ``<client id>
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import json
 import os
@@ -36,17 +38,17 @@ from workbench.domain.plan import STATE_KEY as ACTIONS_STATE_KEY
 from workbench.domain.profile import profile_from_data, validate_client_id
 from workbench.domain.records import Action, Answer, Evidence, Mission, mission_type_conflict, now
 from workbench.referential.library import Library
-from workbench.store import Store, bundle_safety
+from workbench.store import Store, bundle_extras, bundle_safety
 from workbench.store.bundle_safety import BundleLimitError, check_json_bounds, check_json_depth
 
 FORMAT_NAME = "qualiopi-workbench-bundle"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """1: first format; 2: adds ``ui_state.json``; 3: answers split ``notes`` into ``finding`` (for the
-client) and ``private_notes`` (for the consultant)."""
+client) and ``private_notes`` (for the consultant); 4: adds the feature members of :mod:`bundle_extras`."""
 MANIFEST = "manifest.json"
 MEMBERS = ("profile.json", "missions.json", "answers.json", "evidence.json", "actions.json", "history.json",
-           "ui_state.json")
-MEMBER_SINCE = {"ui_state.json": 2}
+           "ui_state.json", *bundle_extras.MEMBERS)
+MEMBER_SINCE = {"ui_state.json": 2, **{name: bundle_extras.FORMAT_SINCE for name in bundle_extras.MEMBERS}}
 """Members added after format 1, with the format version that made them mandatory."""
 STATE_LABELS = {
     "interview.current_indicator": "point de reprise de l'entretien",
@@ -130,13 +132,7 @@ def state_label(key: str) -> str:
     return STATE_LABELS.get(key, key)
 
 
-def _db_value(value: Any) -> Any:
-    """Python value → what the store keeps (ISO strings for dates, enum values)."""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+_db_value = bundle_extras.db_value
 
 
 def _db_row(model: BaseModel) -> dict[str, Any]:
@@ -148,13 +144,17 @@ def _db_row(model: BaseModel) -> dict[str, Any]:
 
 class Conflict(_Strict):
     kind: str
-    """``answer``, ``action`` or ``profile``."""
+    """``answer``, ``action``, ``profile`` or a feature member (:data:`bundle_extras.KINDS`)."""
     mission_id: str | None
     indicator_id: str | None
     local: Any
     incoming: Any
+    key: str | None = None
+    """What names a feature row (task id, session reference, report version…)."""
 
     def describe(self) -> str:
+        if self.kind not in ("profile", "answer", "action"):
+            return bundle_extras.describe_conflict(self.kind, self.mission_id, self.key, self.local, self.incoming)
         if self.kind == "profile":
             return "profil du client différent : la version locale est conservée"
         where = f"mission {self.mission_id}, indicateur {self.indicator_id}"
@@ -201,6 +201,10 @@ class ImportReport(_Strict):
     """``verified``, ``absent`` or ``unchecked`` (see :func:`bundle_safety.signature_status`)."""
     imported_as: str | None = None
     """The bundle's own client id when it was imported under another one (``--as``)."""
+    extras: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Per feature member (``tasks``, ``sessions``…): rows ``added`` and ``existing`` (identical or kept)."""
+    files_not_carried: list[str] = Field(default_factory=list)
+    """Workspace paths of the files attached to evidence items: described in the bundle, not carried."""
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -232,6 +236,9 @@ class ImportReport(_Strict):
         for kept in self.state_kept:
             out.append(f"  mission {kept['mission_id']} : {state_label(kept['key'])} — valeur locale "
                        "conservée, celle du paquet écartée")
+        out.extend(bundle_extras.summary_lines(self.extras, self.files_not_carried))
+        out.append("Jamais transmis par un paquet : les codes d'accès à l'espace client et le journal des "
+                   "modifications faites par le client depuis son espace.")
         if self.conflicts:
             out.append(f"{len(self.conflicts)} conflit(s) — rien n'a été écrasé :")
             out.extend(f"  - {c.describe()}" for c in self.conflicts)
@@ -273,6 +280,7 @@ def export_client(store: Store, client_id: str, path: str | os.PathLike[str], *,
         "actions.json": _json_bytes(data["actions"]),
         "history.json": _json_bytes(data["history"]),
         "ui_state.json": _json_bytes(data["ui_state"]),
+        **{kind.member: _json_bytes(data[kind.name]) for kind in bundle_extras.KINDS},
     }
     manifest = {
         "format": FORMAT_NAME,
@@ -499,6 +507,9 @@ def _validate(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     for name in ("missions", "answers", "evidence", "actions"):
         out[name] = [_db_row(item) for item in data[name]]
     out["ui_state"] = [{"mission_id": s.mission_id, "key": s.key, "value": s.value} for s in data["ui_state"]]
+    out.update(bundle_extras.validate(
+        raw, cid, mids, {e.id for e in data["evidence"]}, lambda why: _corrupt(path, why),
+        lambda name, exc, row, i: _invalid(path, name, exc, row, i)))
     # history before/after are free JSON: keep them exactly as exported.
     out["history"] = [{**_db_row(h), "before": h.before, "after": h.after} for h in data["history"]]
     return out

@@ -21,6 +21,8 @@ import re
 import unicodedata
 from typing import Any
 
+from workbench.store import bundle_extras
+
 MAX_MEMBER_SIZE = 32 * 1024 * 1024
 """Largest member accepted, uncompressed (a client's full history is a few megabytes)."""
 MAX_TOTAL_SIZE = 64 * 1024 * 1024
@@ -157,4 +159,5 @@ def rename_client(data: dict[str, Any], new_id: str) -> dict[str, Any]:
         for side in ("before", "after"):
             if isinstance(h[side], dict) and h[side].get("mission_id") in mission_ids:
                 h[side] = {**h[side], "mission_id": mission_ids[h[side]["mission_id"]]}
+    bundle_extras.rename(out, old_id, new_id, mission_ids)
     return out

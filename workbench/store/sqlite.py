@@ -32,6 +32,7 @@ from workbench.domain.records import (
     default_actor,
     now,
 )
+from workbench.store import bundle_extras
 from workbench.store.base import Store, register_backend
 from workbench.store.errors import check_database_file, read_only_error, sqlite_failure
 from workbench.store.opening import (
@@ -687,6 +688,7 @@ class SQLiteStore(Store):
             history += [dict(r) for r in c.execute(
                 "SELECT * FROM history WHERE mission_id='' AND entity='client' AND entity_key=? ORDER BY id",
                 (client_id,))]
+            extras = bundle_extras.export_rows(c, client_id, mids)
         finally:
             c.execute("COMMIT")
         for m in missions:
@@ -709,7 +711,7 @@ class SQLiteStore(Store):
             "client": {"id": row["id"], "profile": json.loads(row["profile"]),
                        "created_at": row["created_at"], "updated_at": row["updated_at"]},
             "missions": missions, "answers": answers, "evidence": evidence, "actions": actions,
-            "history": history, "ui_state": ui_state,
+            "history": history, "ui_state": ui_state, **extras,
         }
 
     def import_client_data(self, data: dict[str, Any], *, merge: bool = False,
@@ -901,6 +903,17 @@ class SQLiteStore(Store):
                 else:
                     report["state_kept"].append({"mission_id": mid, "key": st["key"],
                                                  "local": json.loads(local["value"]), "incoming": value})
+
+            def record_conflict(mid: str, key: str, mine: Any, theirs: Any) -> None:
+                self._record(c, mid, "import", key, None, "conflit", mine, theirs, stamp)
+
+            latest = c.execute("SELECT id FROM missions WHERE client_id=? ORDER BY seq DESC", (cid,)).fetchone()
+            extra = bundle_extras.import_rows(c, data, bundle_extras.ImportContext(
+                cid=cid, merge=merge, client_created=report["client_created"], mission_map=mission_map,
+                evidence_map=evidence_map, origin=_dump(origin or {}), stamp=stamp, record=record_conflict,
+                latest_mission=latest["id"] if latest else None))
+            report["conflicts"] += extra.pop("extra_conflicts")
+            report.update(extra)
         return report
 
     @staticmethod

@@ -127,6 +127,8 @@ def task_history(store: SQLiteStore, client_id: str, task_id: str | None = None)
         item = dict(r)
         item["before"] = json.loads(r["before"]) if r["before"] is not None else None
         item["after"] = json.loads(r["after"]) if r["after"] is not None else None
+        if item.get("imported_from"):  # received from a client bundle (see bundle_extras)
+            item["imported_from"] = json.loads(item["imported_from"])
         out.append(item)
     return out
 
