@@ -23,11 +23,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from workbench import __version__
 from workbench.core.dates import add_months, fr_date, fr_date_long
-from workbench.core.errors import ReferentialError
+from workbench.core.errors import ReferentialError, RunError, UsageError
 from workbench.core.settings import Branding
 from workbench.core.vocab import AuditType, Verdict
 from workbench.domain.audit_cycle import audit_duration
 from workbench.domain.gaps import PROJECTION_DISCLAIMER, Counts
+from workbench.domain.plan import PRIORITY_LABELS
 from workbench.domain.profile import ClientProfile
 from workbench.domain.records import Action, Answer, Evidence, Mission
 from workbench.referential.diff import VersionDiff, diff_for_scope
@@ -239,21 +240,19 @@ class ReportContext:
     changes: Changes | None
     generated_at: dt.datetime
     provenance: dict[str, str] = field(default_factory=dict)
+    today: dt.date | None = None
+    """The report's day (due dates, projection, next audit); the generation day when not given."""
 
     @property
     def analysis(self):  # noqa: ANN201 - shortcut for templates
         return self.data.analysis
 
 
-def load_report_context(workspace: str | Path | None, client: str, mission: str | None = None,
-                        today: dt.date | None = None) -> ReportContext:
-    ws = Workspace.open(workspace)
-    generated = dt.datetime.now().astimezone()
-    today = today or generated.date()
-    data = load_mission(ws, client, mission or None, today=today)
-    changes = changes_for(ws, data, today)
+def provenance_for(ws: Workspace, data: MissionData, generated: dt.datetime) -> dict[str, str]:
+    """What a report records about its inputs (in the executed notebook's metadata, the HTML and the
+    workbook)."""
     ref = data.referential
-    provenance = {
+    return {
         "client": data.mission.client_id,
         "mission": data.mission.id,
         "referential": ref.id,
@@ -265,7 +264,34 @@ def load_report_context(workspace: str | Path | None, client: str, mission: str 
         "package_version": __version__,
         "generated_at": generated.isoformat(timespec="seconds"),
     }
-    return ReportContext(ws, data, ws.settings.branding, logo_data_uri(ws), changes, generated, provenance)
+
+
+def parse_day(value: str | dt.date | None, what: str) -> dt.date | None:
+    if value is None or value == "" or isinstance(value, dt.date):
+        return value or None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{what} invalide : « {value} » (format attendu : AAAA-MM-JJ).") from None
+
+
+def load_report_context(workspace: str | Path | None, client: str, mission: str | None = None,
+                        today: str | dt.date | None = None, *, generated_at: str | None = None,
+                        expected_hash: str | None = None) -> ReportContext:
+    """Everything a report shows, read once. The notebook receives ``today``, ``generated_at`` and
+    the ``expected_hash`` of the data from :func:`workbench.reports.pipeline.generate_report`, so its
+    due dates, projection and provenance are those of the run; data changed in between is refused."""
+    ws = Workspace.open(workspace)
+    generated = dt.datetime.fromisoformat(generated_at) if generated_at else dt.datetime.now().astimezone()
+    day = parse_day(today, "date de référence") or generated.date()
+    data = load_mission(ws, client, mission or None, today=day)
+    provenance = provenance_for(ws, data, generated)
+    if expected_hash and provenance["input_hash"] != expected_hash:
+        raise RunError(
+            f"Les données de la mission {data.mission.id} ont changé pendant la préparation du rapport ; "
+            "relancez la commande.", client_id=client)
+    changes = changes_for(ws, data, day)
+    return ReportContext(ws, data, ws.settings.branding, logo_data_uri(ws), changes, generated, provenance, day)
 
 
 def _env() -> Environment:
@@ -273,7 +299,7 @@ def _env() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(fr_date=fr_date, fr_date_long=fr_date_long, fr_number=fr_number, fr_percent=fr_percent)
     env.globals.update(Verdict=Verdict, AuditType=AuditType, disclaimer=PROJECTION_DISCLAIMER,
-                       audit_duration=audit_duration,
+                       audit_duration=audit_duration, priority_labels=PRIORITY_LABELS,
                        verdict_colors={v.value: c for v, c in VERDICT_COLORS.items()})
     return env
 
@@ -299,7 +325,7 @@ def render_section(ctx: ReportContext, name: str) -> str:
     if name == "suivi":
         from workbench.reports.lifecycle_context import lifecycle_extra
 
-        extra.update(lifecycle_extra(ctx.ws, data.mission.client_id, ctx.generated_at.date()))
+        extra.update(lifecycle_extra(ctx.ws, data.mission.client_id, ctx.today or ctx.generated_at.date()))
     if name == "dossiers":
         extra.update(session_review_context(ctx.ws, data.mission))
     template = _env().get_template(f"{name}.html.j2")
@@ -308,11 +334,9 @@ def render_section(ctx: ReportContext, name: str) -> str:
 
 
 def show(ctx: ReportContext, name: str) -> None:
-    """Display one section in the notebook (the provenance section carries its data as metadata)."""
+    """Display one section in the notebook."""
     from IPython.display import HTML, display
 
     html = render_section(ctx, name)
-    if not html.strip():
-        return
-    metadata = {"workbench_provenance": ctx.provenance} if name == "provenance" else {}
-    display(HTML(html), metadata=metadata)
+    if html.strip():
+        display(HTML(html))

@@ -11,16 +11,17 @@ One call, :func:`generate_report`, per client mission:
 4. PDF in A4 from that HTML with headless Chromium, offline;
 5. the Excel action plan.
 
-Every output records its provenance (referential version, input hash, package version, time):
-visible footer and ``<meta>`` tags in the HTML (hence the PDF), a « Provenance » sheet and document
-properties in the workbook. The values come from the executed notebook itself.
+The mission, the client and the referential are read once (with the plan update); the notebook
+receives the run's day (``today``: due dates and projection use the same day), its time and the hash
+of the data, and refuses data changed in between. Every output records its provenance (referential
+version, input hash, package version, time): in the executed notebook's metadata
+(``metadata.workbench.provenance``), the visible footer and ``<meta>`` tags of the HTML (hence the
+PDF), a « Provenance » sheet and document properties in the workbook.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -29,13 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import RunError, UsageError
-from workbench.core.settings import Settings
+from workbench.core.files import write_atomically
+from workbench.core.settings import Settings, load_settings
 from workbench.core.vocab import MissionType
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
-from workbench.reports.content import TEMPLATE_DIR
+from workbench.reports.content import TEMPLATE_DIR, provenance_for
 from workbench.reports.excel import export_action_plan
-from workbench.services.analysis import update_plan
+from workbench.services.analysis import MissionData, update_plan
 from workbench.services.planning import PlanResult
 from workbench.services.workspace import Workspace
 
@@ -44,7 +46,6 @@ FOLLOWUP_NOTEBOOK = notebook("point_de_suivi.ipynb")
 """The deliverable of a follow-up visit (mission type « point de suivi »)."""
 TEMPLATE_NAME = "qualiopi"
 KERNEL = "python3"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -104,7 +105,10 @@ PdfPrinter = Callable[..., Path]
 @dataclass
 class _Job:
     ws: Workspace
+    data: MissionData | None
+    """The mission's data (None for a follow-up visit, whose notebook gathers its own)."""
     client_id: str
+    client_name: str
     mission_id: str
     out_dir: Path
     base: str
@@ -151,15 +155,30 @@ def cell_failure(client_id: str, notebook: Path, cell_index: int, ename: str, ev
 
 
 def _provenance_from(executed: Path) -> dict[str, str]:
+    """Provenance displayed by a notebook as output metadata: still used by the portfolio and the
+    opportunity note, which compute theirs in the kernel (the client report and the follow-up
+    deliverable get theirs from the run and keep it in the notebook's metadata)."""
     import nbformat
 
     nb = nbformat.read(executed, as_version=4)
+    recorded = nb.metadata.get("workbench", {}).get("provenance")
+    if recorded:
+        return {str(k): str(v) for k, v in recorded.items()}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             prov = out.get("metadata", {}).get("workbench_provenance")
             if prov:
                 return {str(k): str(v) for k, v in prov.items()}
     return {}
+
+
+def _record_provenance(executed: Path, provenance: dict[str, str]) -> None:
+    """Write the run's provenance into the executed notebook's metadata (``metadata.workbench``)."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata.setdefault("workbench", {})["provenance"] = provenance
+    write_atomically(executed, lambda tmp: nbformat.write(nb, tmp), overwrite=True)
 
 
 def notebook_html(executed: Path, *, title: str, settings: Settings, provenance: dict[str, str]) -> str:
@@ -195,17 +214,18 @@ def _export_html(job: _Job) -> Path:
     return path
 
 
-def chromium_path() -> str:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise RunError("Chromium introuvable : installez le paquet « chromium » pour produire les PDF.")
+def chromium_path(settings: Settings | None = None) -> str:
+    """The Chromium of the settings (``chromium_path``, ``CHROMIUM_PATH``), else the usual places."""
+    found = (settings or load_settings()).chromium()
+    if found is None:
+        raise RunError("Chromium introuvable : installez le paquet « chromium » pour produire les PDF.")
+    return str(found)
 
 
-def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
+def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None, settings: Settings | None = None) -> Path:
     """Print an HTML file to an A4 PDF with headless Chromium (page size from the CSS @page rule)."""
     with tempfile.TemporaryDirectory(prefix="wb-chromium-") as profile:
-        cmd = [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+        cmd = [chromium_path(settings), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                f"--print-to-pdf={pdf}", html.resolve().as_uri()]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT_S, check=False)
@@ -226,22 +246,21 @@ def _export_pdf(job: _Job) -> Path:
         assert job.tmp is not None
         html = job.tmp / f"{job.base}.html"
         html.write_text(job.html_text, encoding="utf-8")
-    return (job.pdf_printer or html_to_pdf)(html, pdf, client_id=job.client_id)
+    if job.pdf_printer is not None:
+        return job.pdf_printer(html, pdf, client_id=job.client_id)
+    return html_to_pdf(html, pdf, client_id=job.client_id, settings=job.ws.settings)
 
 
 def _export_xlsx(job: _Job) -> Path:
-    ws = job.ws
-    mission = ws.store.get_mission(job.mission_id)
-    profile = ws.store.get_client(job.client_id)
-    if mission.type == MissionType.POINT_SUIVI:  # a follow-up visit hands over the recurring-task plan
+    data, settings = job.data, job.ws.settings
+    if data is None:  # a follow-up visit hands over the recurring-task plan
         from workbench.reports.tasks_excel import export_task_plan
         from workbench.services.lifecycle import task_views
 
-        today = dt.date.fromisoformat(job.provenance.get("situation_date") or dt.date.today().isoformat())
-        return export_task_plan(job.out_dir / f"taches-{mission.id}.xlsx", client_id=job.client_id,
-                                client_name=profile.name, views=task_views(ws, job.client_id, today, write=False),
-                                today=today, primary_color=ws.settings.branding.primary_color, overwrite=True)
-    ref = ws.library.get(mission.referential_id)
+        today = dt.date.fromisoformat(job.provenance["situation_date"])
+        return export_task_plan(job.out_dir / f"taches-{job.mission_id}.xlsx", client_id=job.client_id,
+                                client_name=job.client_name, views=task_views(job.ws, job.client_id, today, write=False),
+                                today=today, primary_color=settings.branding.primary_color, overwrite=True)
     prov = {
         "Empreinte des données (input_hash)": job.provenance.get("input_hash", ""),
         "Généré le": job.provenance.get("generated_at", ""),
@@ -249,9 +268,9 @@ def _export_xlsx(job: _Job) -> Path:
         "generated_at": job.provenance.get("generated_at", ""),
     }
     return export_action_plan(
-        job.out_dir / f"plan-actions-{job.mission_id}.xlsx", mission=mission, client_name=profile.name,
-        actions=ws.store.list_actions(mission.id), referential=ref, provenance=prov,
-        primary_color=ws.settings.branding.primary_color)
+        job.out_dir / f"plan-actions-{job.mission_id}.xlsx", mission=data.mission, client_name=data.profile.name,
+        actions=list(data.actions), referential=data.referential, provenance=prov,
+        primary_color=settings.branding.primary_color)
 
 
 register_format("html", _export_html)
@@ -275,17 +294,27 @@ def generate_report(
 ) -> ReportResult:
     """Run the report notebook for one client mission and export the requested formats.
 
-    ``executor`` and ``pdf_printer`` replace the one-shot kernel and browser (the batch passes
-    warm ones); by default each call starts its own."""
+    ``today`` (default: the current date) is the day of the whole report: action due dates, the
+    projection and the next audit all use it. ``executor`` and ``pdf_printer`` replace the one-shot
+    kernel and browser (the batch passes warm ones); by default each call starts its own."""
     started = time.perf_counter()
     validate_client_id(client_id)
     wanted = parse_formats(formats)
-    mission = ws.resolve_mission(client_id, mission_id)
+    generated = dt.datetime.now().astimezone()
+    today = today or generated.date()
     timings: dict[str, float] = {}
+    mission, profile = ws.resolve_mission_and_client(client_id, mission_id)  # read once, passed on
 
     followup = mission.type == MissionType.POINT_SUIVI
     t = time.perf_counter()
-    plan = PlanResult() if followup else update_plan(ws, client_id, mission.id, today=today)[1]
+    if followup:
+        from workbench.reports.followup import load_followup_context
+
+        plan, data = PlanResult(), None
+        provenance = load_followup_context(ws, client_id, mission.id, today, generated_at=generated).provenance
+    else:
+        data, plan = update_plan(ws, client_id, mission.id, today=today, resolved=(mission, profile))
+        provenance = provenance_for(ws, data, generated)
     timings["plan"] = time.perf_counter() - t
 
     out_dir = ws.settings.reports_dir / client_id
@@ -295,15 +324,15 @@ def generate_report(
     nb_path = Path(notebook) if notebook else FOLLOWUP_NOTEBOOK if followup else NOTEBOOK
 
     t = time.perf_counter()
-    (executor or run_notebook)(nb_path, executed, {"workspace": str(ws.path), "client": client_id,
-                                                   "mission": mission.id}, client_id=client_id)
+    (executor or run_notebook)(nb_path, executed, {
+        "workspace": str(ws.path), "client": client_id, "mission": mission.id, "today": today.isoformat(),
+        "generated_at": provenance["generated_at"], "input_hash": provenance["input_hash"],
+    }, client_id=client_id)
+    _record_provenance(executed, provenance)
     timings["notebook"] = time.perf_counter() - t
-    provenance = _provenance_from(executed)
-    if not provenance:
-        raise RunError(f"Le notebook {nb_path.name} n'a pas produit sa provenance (client « {client_id} »).",
-                       client_id=client_id, notebook=nb_path.name, output_path=str(executed))
 
-    job = _Job(ws, client_id, mission.id, out_dir, base, executed, provenance, pdf_printer=pdf_printer)
+    job = _Job(ws, data, client_id, profile.name, mission.id, out_dir, base, executed, provenance,
+               pdf_printer=pdf_printer)
     paths: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="wb-report-") as tmp:
         job.tmp = Path(tmp)
