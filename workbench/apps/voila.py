@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbench.core.jupyter import base_jupyter_dirs
 from workbench.core.settings import Settings
 
 HOST = "127.0.0.1"
@@ -162,11 +163,9 @@ def kernel_env(settings: Settings | None = None, base: dict[str, str] | None = N
     if client_facing:
         env.pop("WORKBENCH_DEBUG", None)
     env.setdefault("PYTHONUNBUFFERED", "1")
-    # In a virtual environment that borrows the base interpreter's packages, Voilà's templates sit in
-    # the base interpreter's data folder, which Jupyter does not search by itself.
-    base_data = Path(sys.base_prefix) / "share" / "jupyter"
-    if sys.base_prefix != sys.prefix and base_data.is_dir():
-        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (env.get("JUPYTER_PATH"), str(base_data)) if p)
+    extra = [str(d) for d in base_jupyter_dirs()]  # Voilà's templates, from a venv too
+    if extra:
+        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (env.get("JUPYTER_PATH"), *extra) if p)
     return env
 
 

@@ -221,5 +221,7 @@ def _settings_error(exc: ValidationError, explicit: dict[str, Any]) -> Workbench
 
 
 def resolve_workspace(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The workspace folder alone (arguments > environment > current directory)."""
-    return load_settings(explicit).workspace
+    """The workspace folder alone (argument > environment > current directory), without reading
+    its ``workbench.yaml``."""
+    raw = explicit or EnvSettingsSource(Settings)().get("workspace") or "."
+    return Path(raw).expanduser().resolve()

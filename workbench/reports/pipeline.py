@@ -31,6 +31,7 @@ from pathlib import Path
 
 from workbench.core.errors import RunError, UsageError
 from workbench.core.files import write_atomically
+from workbench.core.jupyter import base_jupyter_dirs
 from workbench.core.settings import Settings, load_settings
 from workbench.core.vocab import MissionType
 from workbench.data import notebook
@@ -184,10 +185,14 @@ def _record_provenance(executed: Path, provenance: dict[str, str]) -> None:
 def notebook_html(executed: Path, *, title: str, settings: Settings, provenance: dict[str, str]) -> str:
     """An executed notebook as a report page: project template, no code, no script."""
     import nbformat
+    from jinja2 import FileSystemLoader
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)])
+    # nbconvert's own templates (our template extends « lab »), also from a venv
+    shared = [str(d / "nbconvert" / "templates") for d in base_jupyter_dirs()]
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR), *shared],
+                            extra_loaders=[FileSystemLoader(shared)] if shared else [])
     exporter.language_code = "fr"
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
