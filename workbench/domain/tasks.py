@@ -25,7 +25,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
@@ -35,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workbench.core.dates import add_months
 from workbench.core.errors import ReferentialError, UsageError
 from workbench.core.validation import describe_validation_error, read_yaml
-from workbench.core.vocab import Role
+from workbench.core.vocab import LabelledEnum, Role
 from workbench.data import DATA_DIR, DataFolders
 from workbench.referential.applicability import Scope, evaluate
 from workbench.referential.library import Referential
@@ -217,15 +216,10 @@ def validate_task_id(raw: str) -> str:
 # -- due dates and status ---------------------------------------------------------------------
 
 
-class TaskStatus(StrEnum):
-    OK = "ok"
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-
-    @property
-    def label(self) -> str:
-        return {TaskStatus.OK: "À jour", TaskStatus.DUE_SOON: "À faire bientôt",
-                TaskStatus.OVERDUE: "En retard"}[self]
+class TaskStatus(LabelledEnum):
+    OK = "ok", "À jour"
+    DUE_SOON = "due_soon", "À faire bientôt"
+    OVERDUE = "overdue", "En retard"
 
 
 def next_due(frequency_months: int, last_done: dt.date | None, start_date: dt.date) -> dt.date:
