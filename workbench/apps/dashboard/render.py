@@ -42,13 +42,56 @@ def _env() -> Environment:
     return env
 
 
+def _chart(data: DashboardData) -> str:
+    by_criterion = {r.number: r.counts for r in data.criteria}
+    return chart_by_criterion(by_criterion, {r.number: r.short_title for r in data.criteria})
+
+
+def _render(template: str, data: DashboardData, *, chart: bool = False) -> str:
+    svg = _chart(data) if chart and data.counts.audited else ""
+    return _env().get_template(template).render(data=data, chart_svg=svg)
+
+
 def render_dashboard(data: DashboardData, *, chart: bool = True) -> str:
     """The whole dashboard as one HTML fragment."""
-    svg = ""
-    if chart and data.counts.audited:
-        by_criterion = {r.number: r.counts for r in data.criteria}
-        svg = chart_by_criterion(by_criterion, {r.number: r.short_title for r in data.criteria})
-    return _env().get_template("dashboard.html.j2").render(data=data, chart_svg=svg)
+    return _render("dashboard.html.j2", data, chart=chart)
+
+
+# Each section on its own, for pages that show some of them (the client space).
+def _css(data: DashboardData) -> str:
+    return _render("css.html.j2", data)
+
+
+def header(data: DashboardData) -> str:
+    return _render("header.html.j2", data)
+
+
+def mission_section(data: DashboardData) -> str:
+    return _render("mission.html.j2", data)
+
+
+def readiness_section(data: DashboardData, *, chart: bool = True) -> str:
+    return _render("readiness.html.j2", data, chart=chart)
+
+
+def projection_section(data: DashboardData) -> str:
+    return _render("projection.html.j2", data)
+
+
+def gaps_section(data: DashboardData) -> str:
+    return _render("gaps.html.j2", data)
+
+
+def plan_section(data: DashboardData) -> str:
+    return _render("plan.html.j2", data)
+
+
+def calendar_section(data: DashboardData) -> str:
+    return _render("calendar.html.j2", data)
+
+
+def footer(data: DashboardData) -> str:
+    return _render("footer.html.j2", data)
 
 
 def render_error(message: str) -> str:
