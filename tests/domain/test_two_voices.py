@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import run_cli
+from tests.support import run_cli
 from workbench.core.vocab import Category, MissionType, Verdict
 from workbench.domain.profile import ClientProfile
 from workbench.services.workspace import Workspace
