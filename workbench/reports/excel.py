@@ -44,6 +44,7 @@ from workbench.core.errors import UsageError
 from workbench.core.files import write_atomically
 from workbench.core.text import clean_text
 from workbench.core.vocab import ActionStatus
+from workbench.domain.plan import PRIORITY_LABELS
 from workbench.domain.records import Action, HistoryEntry, Mission
 from workbench.referential.library import Referential
 from workbench.reports.wording import client_text, referential_label
@@ -76,7 +77,6 @@ TEXT_COLUMNS = (VERSION_COLUMN, "Priorité", "Intitulé de l'indicateur", "Actio
 REQUIRED_FOR_IMPORT = ("ID", "Statut", "Commentaire")
 EDITABLE_COLUMNS = {"status": "Statut", "comment": "Commentaire"}
 FORMULA_PREFIXES = ("=", "+", "-", "@")
-PRIORITY_LABELS = {1: "1 — NC majeure", 2: "2 — NC mineure", 3: "3 — Non évalué", 4: "4 — Preuve à actualiser"}
 STATUS_BY_LABEL = {s.label.lower(): s for s in ActionStatus} | {s.value: s for s in ActionStatus}
 
 
@@ -254,7 +254,8 @@ def export_action_plan(
         number, title = _indicator_ref(referential, action.indicator_id)
         rows.append([
             action.id, action.updated_at.isoformat() if action.updated_at else "",
-            PRIORITY_LABELS.get(action.priority, str(action.priority)), number, title,
+            f"{action.priority} — {PRIORITY_LABELS[action.priority]}" if action.priority in PRIORITY_LABELS
+            else str(action.priority), number, title,
             action.title, client_text(action.detail), action.owner, action.due_date, action.status.label, action.comment,
         ])
     prov = {

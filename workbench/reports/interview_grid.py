@@ -15,7 +15,7 @@ import jinja2
 from workbench.core.dates import fr_date
 from workbench.core.files import write_atomically
 from workbench.core.vocab import Role
-from workbench.referential.grids import default_grids
+from workbench.referential.grids import grids_for
 from workbench.reports.pipeline import html_to_pdf
 from workbench.services.interview_scope import interview_scope
 from workbench.services.workspace import Workspace
@@ -35,7 +35,7 @@ class GridResult:
 def grid_context(ws: Workspace, mission_id: str, *, roles: list[Role] | None = None,
                  today: dt.date | None = None) -> dict:
     mission, client, referential = ws.mission_context(mission_id)
-    scope = interview_scope(ws.store, mission, client, referential, default_grids())
+    scope = interview_scope(ws.store, mission, client, referential, grids_for(ws.library))
     sections = []
     for role in roles or list(Role):
         entries = [{

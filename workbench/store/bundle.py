@@ -419,7 +419,7 @@ def _upgrade(raw: dict[str, Any], version: int) -> dict[str, Any]:
 
 
 def _invalid(path: Path, name: str, exc: ValidationError, raw: Any, index: int | None = None) -> BundleError:
-    text, _, field = describe_validation_error(exc, raw, list_key="\0")
+    text, _, field = describe_validation_error(exc, raw, list_key=None)
     where = f"élément « {name} »" + (f", entrée {index + 1}" if index is not None else "")
     where += f", champ « {field} »" if field else ""
     return _corrupt(path, f"{where} : {text}")

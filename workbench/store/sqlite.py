@@ -21,6 +21,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from workbench.core.errors import ConflictError, NotFoundError, ProfileError, StoreError
+from workbench.core.validation import describe_error
 from workbench.core.vocab import ActionStatus, AuditType, MissionType, Verdict
 from workbench.domain.profile import ClientProfile, profile_from_data, validate_client_id
 from workbench.domain.records import (
@@ -169,8 +170,8 @@ def _validated(model: type[_M_T], data: dict[str, Any]) -> _M_T:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first.get("loc") else "?"
         raise StoreError(
-            f"Valeur refusée pour « {_FIELD_FR.get(field, field)} » : {first.get('input')!r} "
-            f"({first.get('msg', 'valeur invalide')}). Rien n'a été enregistré."
+            f"Valeur refusée pour « {_FIELD_FR.get(field, field)} » : {describe_error(first)}. "
+            "Rien n'a été enregistré."
         ) from None
 
 
