@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     """A folder of referential files that replaces the shipped versions (and the workspace's)."""
     debug: bool = False
     """Show technical details (tracebacks) on unexpected errors."""
+    busy_timeout_s: float = Field(default=30.0, ge=0)
+    """Seconds a write waits for another process holding the store's lock before giving up."""
     chromium_path: Path | None = Field(
         default=None, validation_alias=AliasChoices("chromium_path", "WORKBENCH_CHROMIUM_PATH", "CHROMIUM_PATH"))
     """The Chromium used to print PDFs; found among the usual places when not given."""
@@ -158,6 +160,8 @@ class Settings(BaseSettings):
             env["CHROMIUM_PATH"] = str(self.chromium_path)
         if self.debug:
             env[f"{ENV_PREFIX}DEBUG"] = "1"
+        if self.busy_timeout_s != Settings.model_fields["busy_timeout_s"].default:
+            env[f"{ENV_PREFIX}BUSY_TIMEOUT_S"] = str(self.busy_timeout_s)
         return env
 
 

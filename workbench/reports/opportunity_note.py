@@ -34,8 +34,7 @@ NOTE_NOTEBOOK = notebook("note_opportunite.ipynb")
 NOTE_TEMPLATE_DIR = TEMPLATE_DIR / "opportunity"
 NOTE_FORMATS = ("html", "pdf")
 
-RISK_LABELS = {RiskKind.TOO_EARLY.value: "Trop tôt", RiskKind.TOO_LATE.value: "Trop tard",
-               RiskKind.CAPACITY.value: "Capacité", RiskKind.MATURITY.value: "Maturité"}
+RISK_LABELS = {k.value: k.label for k in RiskKind}
 SUPPORT_NOTES = {
     Support.EXTERNAL_ACCOMPANIMENT.value: "Le consultant guide la compréhension du référentiel, la structuration et "
     "la formalisation, conduit un pré-audit et peut être présent le jour de l'audit ; l'objectif est que "

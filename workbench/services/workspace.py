@@ -78,7 +78,8 @@ class Workspace:
             # Nothing stored yet and a command that must not create the base: an empty, read-only
             # store in memory answers it (no client, no mission) and nothing appears on disk.
             return SQLiteStore.empty(path, actor=actor)
-        return open_store(self.settings.effective_store_url, actor=actor, create=self._create)
+        return open_store(self.settings.effective_store_url, actor=actor, create=self._create,
+                          busy_timeout=self.settings.busy_timeout_s)
 
     @property
     def folders(self) -> DataFolders:

@@ -36,8 +36,8 @@ from workbench.domain.records import (
 from workbench.store.base import Store, register_backend
 from workbench.store.errors import check_database_file, read_only_error, sqlite_failure
 from workbench.store.opening import (
+    DEFAULT_BUSY_TIMEOUT_S,
     create_private_file,
-    default_busy_timeout,
     open_read_only,
     schema_is_current,
     writable,
@@ -181,7 +181,7 @@ class SQLiteStore(Store):
         self.path = Path(path)
         self.actor = actor or default_actor()
         self.read_only = False
-        wait = busy_timeout if busy_timeout is not None else default_busy_timeout()
+        wait = busy_timeout if busy_timeout is not None else DEFAULT_BUSY_TIMEOUT_S
         exists = str(path) == ":memory:" or self.path.exists()
         if not create and not exists:
             raise NotFoundError(f"Aucune base de données dans l'espace de travail : {self.path} introuvable. "
