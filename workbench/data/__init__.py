@@ -1,13 +1,16 @@
 """Data shipped inside the package, and the firm's own data that overrides it.
 
 Shipped: referential versions (``referentiel/``), interview grids (``referentiel/grids/``),
-remediation suggestions (``referentiel/remediation/``), client templates (``client_templates/``) and
+remediation suggestions (``referentiel/remediation/``), client templates (``client_templates/``),
+the recurring-task catalogue (``tasks/``), the session-file checklist (``session_checklist/``), the
+Word report template (``word/``), the opportunity questionnaire, the public-list sample and the
 notebooks (``notebooks/``), found through :mod:`importlib.resources`, so an installed wheel works
 the same as a checkout.
 
 A firm adds or replaces files in its workspace, in folders of the same names
-(``<workspace>/referentiel/grids/…``, ``<workspace>/client_templates/…``; any later kind of data,
-such as a maintenance catalogue, follows the same rule). Override order, for each file name:
+(``<workspace>/referentiel/grids/…``, ``<workspace>/client_templates/…``, ``<workspace>/tasks/…``,
+``<workspace>/session_checklist/…``), except the Word template, which goes in
+``<workspace>/modeles/`` (:data:`IN_WORKSPACE`). Override order, for each file name:
 
 1. the folder named by the ``referentiel_dir`` setting (referential kinds only);
 2. the workspace folder of that kind;
@@ -33,6 +36,10 @@ REFERENTIEL = "referentiel"
 GRIDS = "referentiel/grids"
 REMEDIATION = "referentiel/remediation"
 CLIENT_TEMPLATES = "client_templates"
+SESSION_CHECKLIST = "session_checklist"
+WORD = "word"
+IN_WORKSPACE = {WORD: "modeles"}
+"""Kinds whose folder in the workspace has another name than in the package."""
 
 REFERENTIEL_DIR = DATA_DIR / REFERENTIEL
 GRIDS_DIR = DATA_DIR / GRIDS
@@ -66,7 +73,7 @@ class DataFolders:
         if self.referentiel_dir is not None and kind.split("/")[0] == REFERENTIEL:
             candidates.append(Path(self.referentiel_dir, *kind.split("/")[1:]))
         if self.workspace is not None:
-            candidates.append(self.workspace / kind)
+            candidates.append(self.workspace / IN_WORKSPACE.get(kind, kind))
         candidates.append(DATA_DIR / kind)
         out: list[Path] = []
         seen: set[Path] = set()

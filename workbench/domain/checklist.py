@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from workbench.core.errors import ReferentialError
 from workbench.core.validation import load_yaml_model
 from workbench.core.vocab import Category, LabelledEnum
-from workbench.data import DATA_DIR
+from workbench.data import DATA_DIR, SESSION_CHECKLIST, DataFolders
 from workbench.domain.sessions import Funding, Session
 
-CHECKLIST_DIR = DATA_DIR / "session_checklist"
+CHECKLIST_DIR = DATA_DIR / SESSION_CHECKLIST
 DEFAULT_CHECKLIST = "dossier-session"
 
 
@@ -135,8 +135,11 @@ def _load(path: Path, _mtime: float) -> Checklist:
     return load_yaml_model(Checklist, path, "liste de contrôle des dossiers")
 
 
-def load_checklist(name: str = DEFAULT_CHECKLIST, directory: Path | None = None) -> Checklist:
-    path = (directory or CHECKLIST_DIR) / f"{name}.yaml"
+def load_checklist(name: str = DEFAULT_CHECKLIST, directory: Path | None = None,
+                   folders: DataFolders | None = None) -> Checklist:
+    """The checklist ``name`` from ``directory``, else the workspace's (``folders``), else the package's."""
+    found = None if directory else (folders or DataFolders()).find(SESSION_CHECKLIST, name)
+    path = found or (directory or CHECKLIST_DIR) / f"{name}.yaml"
     try:
         mtime = path.stat().st_mtime
     except OSError:

@@ -35,11 +35,11 @@ from workbench.core.dates import fr_date, fr_date_long
 from workbench.core.errors import RunError
 from workbench.core.files import write_atomically
 from workbench.core.vocab import Verdict
-from workbench.data import DATA_DIR
+from workbench.data import DATA_DIR, WORD, DataFolders
 from workbench.reports.content import ReportContext, chart_by_criterion, chart_overall, fr_percent
 from workbench.reports.wording import client_text
 
-DEFAULT_TEMPLATE = DATA_DIR / "word" / "rapport.docx"
+DEFAULT_TEMPLATE = DATA_DIR / WORD / "rapport.docx"
 WORKSPACE_TEMPLATE = Path("modeles") / "rapport.docx"
 """Where a firm's own template goes, relative to the workspace."""
 
@@ -72,8 +72,8 @@ class WordTemplateError(RunError):
 
 
 def template_path(workspace: Path) -> Path:
-    own = workspace / WORKSPACE_TEMPLATE
-    return own if own.is_file() else DEFAULT_TEMPLATE
+    """The firm's template (``<workspace>/modeles/rapport.docx``), else the shipped one."""
+    return DataFolders(workspace).find(WORD, "rapport", ".docx") or DEFAULT_TEMPLATE
 
 
 def _paragraphs(text: str) -> list[str]:

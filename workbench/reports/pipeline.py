@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,8 +222,10 @@ def _record_provenance(executed: Path, provenance: dict[str, str]) -> None:
     write_atomically(executed, lambda tmp: nbformat.write(nb, tmp), overwrite=True)
 
 
-def notebook_html(executed: Path, *, title: str, settings: Settings, provenance: dict[str, str]) -> str:
-    """An executed notebook as a report page: project template, no code, no script."""
+def notebook_html(executed: Path, *, title: str, settings: Settings, provenance: dict[str, str],
+                  shown: Collection[str] | None = CLIENT_PROVENANCE) -> str:
+    """An executed notebook as a report page: project template, no code, no script. ``shown``: the
+    provenance keys written into the page (None: all of them)."""
     import nbformat
     from jinja2 import FileSystemLoader
     from nbconvert import HTMLExporter
@@ -242,7 +244,7 @@ def notebook_html(executed: Path, *, title: str, settings: Settings, provenance:
     resources = {
         "metadata": {"name": title},
         "workbench": {"branding": settings.branding.model_dump(),
-                      "provenance": {k: v for k, v in provenance.items() if k in CLIENT_PROVENANCE}},
+                      "provenance": {k: v for k, v in provenance.items() if shown is None or k in shown}},
         "workbench_css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8"),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
