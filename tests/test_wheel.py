@@ -29,6 +29,11 @@ SHIPPED = (
     "workbench/data/notebooks/rapport_client.ipynb",
     "workbench/data/notebooks/entretien_preaudit.ipynb",
     "workbench/data/notebooks/tableau_de_bord_client.ipynb",
+    "workbench/data/tasks/catalogue.yaml",
+    "workbench/data/session_checklist/dossier-session.yaml",
+    "workbench/data/opportunity/questionnaire.yaml",
+    "workbench/data/word/rapport.docx",
+    "workbench/store/migrations/20261127-report-texts.sql",
     "workbench/apps/dashboard/templates/dashboard.html.j2",
     "workbench/reports/templates/qualiopi/index.html.j2",
 )
@@ -86,10 +91,11 @@ def test_installed_wheel_runs_the_demo_and_a_report(installed, tmp_path):
     out = _run([str(bin_dir / "workbench"), "--workspace", str(ws), "demo", "--no-reports"], cwd=tmp_path, env=env)
     assert "clients créés" in out.stdout
     out = _run([str(bin_dir / "workbench"), "--workspace", str(ws), "report", "forma-sud-conseil",
-                "--formats", "html,xlsx"], cwd=tmp_path, env=env)
+                "--formats", "html,docx,xlsx"], cwd=tmp_path, env=env)
     reports = ws / "reports" / "forma-sud-conseil"
     html = next(reports.glob("rapport-*.html")).read_text(encoding="utf-8")
     assert "Forma Sud Conseil" in html and "rnq-" in html
     assert list(reports.glob("plan-actions-*.xlsx"))
+    assert next(reports.glob("rapport-*.docx")).read_bytes()[:2] == b"PK"  # the shipped Word template
     listed = _run([str(bin_dir / "workbench"), "--workspace", str(ws), "referentiel", "list"], cwd=tmp_path, env=env)
     assert "rnq-2026" in listed.stdout
