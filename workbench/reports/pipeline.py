@@ -451,11 +451,12 @@ def generate_report(
             if entry.name.startswith((f"{base}.", f"plan-actions-{mission.id}.")):
                 check_target(entry)
         executed = staged.path(f"{base}.ipynb")
-        parameters = {
-            "workspace": str(ws.path), "client": client_id, "mission": mission.id, "version": version,
-            "today": today.isoformat(), "generated_at": provenance["generated_at"],
-            "input_hash": provenance["input_hash"],
+        parameters: dict[str, str | int] = {
+            "workspace": str(ws.path), "client": client_id, "mission": mission.id, "today": today.isoformat(),
+            "generated_at": provenance["generated_at"], "input_hash": provenance["input_hash"],
         }
+        if not followup:  # the follow-up deliverable shows no version number (papermill would warn)
+            parameters["version"] = version
         t = time.perf_counter()
         try:
             if executor is None:
