@@ -94,7 +94,8 @@ def test_installed_wheel_runs_the_demo_and_a_report(installed, tmp_path):
                 "--formats", "html,docx,xlsx"], cwd=tmp_path, env=env)
     reports = ws / "reports" / "forma-sud-conseil"
     html = next(reports.glob("rapport-*.html")).read_text(encoding="utf-8")
-    assert "Forma Sud Conseil" in html and "rnq-" in html
+    assert "Forma Sud Conseil" in html and "décret n° 2026-728" in html  # the client wording, no internal id
+    assert "rnq-" not in html
     assert list(reports.glob("plan-actions-*.xlsx"))
     assert next(reports.glob("rapport-*.docx")).read_bytes()[:2] == b"PK"  # the shipped Word template
     listed = _run([str(bin_dir / "workbench"), "--workspace", str(ws), "referentiel", "list"], cwd=tmp_path, env=env)
