@@ -99,8 +99,7 @@ def load_followup_context(workspace: str | Path | Workspace | None, client: str,
     generated = (dt.datetime.fromisoformat(generated_at) if isinstance(generated_at, str)
                  else generated_at or dt.datetime.now().astimezone())
     today = parse_day(today, "date de référence") or generated.date()
-    visit = ws.resolve_mission(client, mission)
-    profile = ws.store.get_client(client)
+    visit, profile = ws.resolve_mission_and_client(client, mission)
     previous = _previous(ws, visit)
     since = previous.audit_date if previous else None
     plan = {t.id: t.title for t in lifecycle.plan_tasks(ws, client, today, write=False)}
