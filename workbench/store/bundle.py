@@ -213,7 +213,7 @@ class ImportReport(_Strict):
         out = [head]
         if self.imported_as:
             out.append(f"  (client « {self.imported_as} » du paquet, importé sous l'identifiant « {self.client_id} »)")
-        out.append(f"Signature : {bundle_safety.SIGNATURE_LABELS[self.signature]}.")
+        out.append(f"Signature : {bundle_safety.SignatureStatus(self.signature).label}.")
         out.append(f"Missions ajoutées : {len(self.missions_added)}"
                    + (f" ({', '.join(self.missions_added)})" if self.missions_added else "")
                    + f" ; déjà présentes : {len(self.missions_existing)}")
@@ -524,10 +524,10 @@ def import_bundle(store: Store, path: str | os.PathLike[str], merge: bool = Fals
     path = Path(path)
     manifest, data = read_bundle(path)
     signature = bundle_safety.signature_status(manifest, signing_key)
-    if signature == "invalid":
+    if signature == bundle_safety.SignatureStatus.INVALID:
         raise BundleError(f"Signature du paquet {path} invalide : il a été modifié après sa création, ou signé "
                           "avec la clé d'un autre cabinet. Rien n'a été importé.")
-    if signature == "absent" and signing_key and not accept_unsigned:
+    if signature == bundle_safety.SignatureStatus.ABSENT and signing_key and not accept_unsigned:
         raise BundleError(f"Le paquet {path} n'est pas signé, alors que cet espace de travail a une clé de "
                           "signature (bundle_signing_key) : rien n'a été importé. Si vous connaissez sa "
                           "provenance, relancez avec --accept-unsigned.")
