@@ -11,6 +11,7 @@ import pytest
 from tests.support import fails, ok, run_cli, seed_mission
 from workbench.core.errors import ReferentialError
 from workbench.core.settings import load_settings
+from workbench.core.vocab import Verdict
 from workbench.data import (
     CLIENT_TEMPLATES_DIR,
     DATA_DIR,
@@ -63,6 +64,10 @@ def test_firm_remediation_replaces_the_shipped_file_in_the_action_plan(workspace
     (firm / "rnq-2026.yaml").write_text(text.replace(first, f"  - title: \"{FIRM_ACTION}\"\n"), encoding="utf-8")
     ws = Workspace.open(workspace.path, actor="consultant-test")  # a fresh handle reads the firm's folders
     try:
+        # indicator 1 found non-conforming: its remediation (not an « evaluate » action) enters the plan
+        first_indicator = ws.library.get(mission.referential_id).indicators[0]
+        assert first_indicator.number == 1
+        ws.store.save_answer(mission.id, first_indicator.id, verdict=Verdict.NC_MINEURE, finding="Programmes incomplets")
         data, _ = update_plan(ws, mission.client_id, mission.id, today=dt.date(2026, 11, 2))
         titles = [a.title for a in data.actions]
         assert FIRM_ACTION in titles
