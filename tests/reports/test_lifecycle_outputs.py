@@ -62,7 +62,9 @@ def test_dashboard_shows_alerts_milestones_and_tasks_without_writing(two_clients
     assert "Beta Compétences" not in html and "beta-m1" not in html and "Veille Beta" not in html
     assert PRIVATE not in html
     # the default mission stays the preparation, not the follow-up visit
-    assert "alpha-m1" in html and "alpha-m2" not in html
+    # (missions are shown by their type and label, never by their internal id)
+    assert MissionType.PREP_SURVEILLANCE.label in html and "Point de suivi test" not in html
+    assert "alpha-m1" not in html
 
 
 def test_dashboard_reads_a_database_older_than_the_tasks_migration(two_clients):
