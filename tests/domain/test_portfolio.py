@@ -11,13 +11,17 @@ from workbench.domain.portfolio import (
     ClientGap,
     CycleStep,
     PortfolioRow,
+    ProspectRow,
     audits_by_month,
     audits_due,
     by_consultant,
     cycle_step,
+    file_review,
+    file_review_totals,
     filter_consultant,
     frequent_gaps,
     overdue_actions,
+    prospects_by_verdict,
 )
 from workbench.domain.profile import Certification
 from workbench.domain.records import Action
@@ -85,3 +89,47 @@ def test_audits_due_filters_and_months():
     assert sum(n for _, n in months) == 3
     summary = {s.consultant: s for s in by_consultant(rows, TODAY)}
     assert summary["Alice"].clients == 2 and summary["Alice"].due_soon == 1
+
+
+def _summary(mission_id, sample, reviewed, complete, missing_per_file, last=None, finished=False):
+    """A ``session_review_summary``-shaped dict (plain data, as the service gives it)."""
+    return {"client_id": "x", "sessions": 20, "mission_id": mission_id, "sample_size": sample,
+            "reviewed": reviewed, "complete": complete, "incomplete": sum(1 for n in missing_per_file if n),
+            "missing_items": sum(missing_per_file), "finished": finished, "last_review": last}
+
+
+@pytest.mark.parametrize(("summary", "expected"), [
+    (None, None),
+    ({"client_id": "x", "sessions": 12, "mission_id": None, "sample_size": 0}, None),  # sessions, no sample
+    (_summary("x-m1", 4, 2, 1, [0, 3]), ("x-m1", 20, 4, 2, 1, 1, 3, False, None)),
+    (_summary("x-m2", 5, 5, 3, [1, 1, 0, 0, 0], "2026-11-20", True),
+     ("x-m2", 20, 5, 5, 3, 2, 2, True, dt.date(2026, 11, 20))),
+])
+def test_file_review_from_the_plain_summary(summary, expected):
+    review = file_review(summary)
+    assert (None if review is None else (review.mission_id, review.sessions, review.sampled, review.reviewed,
+                                         review.complete, review.incomplete, review.missing_items, review.finished,
+                                         review.last_review)) == expected
+
+
+def test_file_review_totals_count_clients_without_sample():
+    from dataclasses import replace
+
+    rows = [replace(_row("a", "Alice", [Category.AF], []), files=file_review(_summary("a-m1", 4, 4, 2, [1, 2, 0, 0],
+                                                                                      "2026-11-01", True))),
+            replace(_row("b", "Bruno", [Category.AF], []), files=file_review(_summary("b-m1", 6, 1, 0, [2]))),
+            _row("c", "Bruno", [Category.AF], [])]
+    totals = file_review_totals(rows)
+    assert (totals.clients, totals.without_sample, totals.sampled, totals.reviewed, totals.complete,
+            totals.incomplete, totals.missing_items, totals.finished) == (2, 1, 10, 5, 2, 3, 5, 1)
+    assert file_review_totals([]).clients == 0
+
+
+def test_prospects_by_verdict_and_consultant_filter():
+    def prospect(cid, consultant, label):
+        return ProspectRow(cid, cid, consultant, label and "v", label, None, None, None)
+
+    prospects = [prospect("a", "Alice", "À anticiper"), prospect("b", "bruno", None),
+                 prospect("c", "Bruno ", "Pas prioritaire"), prospect("d", "Alice", "À anticiper")]
+    assert prospects_by_verdict(prospects) == [("À anticiper", 2), ("Pas prioritaire", 1), ("non évalué", 1)]
+    assert [p.client_id for p in filter_consultant(prospects, "BRUNO")] == ["b", "c"]

@@ -1,4 +1,5 @@
-"""A small portfolio for the batch tests: several clients, two consultants, a canary client."""
+"""A small portfolio for the batch tests: several clients, two consultants, a canary client, a
+canary prospect, and a session-file review on one client."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from workbench.core.vocab import ActionStatus, Category, Condition, MissionType, Verdict
 from workbench.domain.profile import Certification, ClientProfile, Contact
 from workbench.domain.records import Action, Evidence
+from workbench.services.opportunity import run_assessment
 from workbench.services.workspace import Workspace
 
 CANARY = "canari-formation"
@@ -19,10 +21,18 @@ MARK = "ZQX-CANARI-7731"
 PRIVATE = "PRIVE-9D41-NOTE"
 """Planted in the canary's private notes: must appear in no output at all, not even its own."""
 ENV_TOKEN = "WORKBENCH_BATCH_TEST_TOKEN"
+PROSPECT = "prospect-canari"
+PROSPECT_MARK = "PQW-PROSPECT-5208"
+"""Planted in the prospect's profile and answers: in the (internal) portfolio only, in no client's outputs."""
+PROSPECT_ANSWERS = {"funded_share_planned": 60, "growth": "growth", "credibility_needs": True, "maturity": 2,
+                    "capacity_days_per_month": 1.5, "annual_revenue": 90_000}
+REVIEWED = "client-01"
+"""The client whose mission has a drawn sample and a partial review (see :func:`review_files`)."""
 
 
 def build_portfolio(root: Path, n_plain: int = 4) -> Workspace:
-    """A workspace with ``n_plain`` ordinary clients, the canary, and one client without mission."""
+    """A workspace with ``n_plain`` ordinary clients, the canary, one client without mission, a
+    prospect with an opportunity assessment, and a session-file review on :data:`REVIEWED`."""
     ws = Workspace.open(root, actor="consultant-test")
     today = dt.date.today()
     for i in range(n_plain):
@@ -51,7 +61,29 @@ def build_portfolio(root: Path, n_plain: int = 4) -> Workspace:
                                due_date=today - dt.timedelta(days=3), comment=f"Commentaire {MARK}"))
     ws.store.create_client(ClientProfile(id="prospect-sans-mission", name="Prospect sans mission",
                                          categories=[Category.BC], consultant="Bruno Vidal"))
+    ws.store.create_client(ClientProfile(
+        id=PROSPECT, name=f"Prospect {PROSPECT_MARK}", categories=[Category.AF], consultant="Bruno Vidal",
+        prospect=True, contact=Contact(name=f"M. {PROSPECT_MARK}", email="contact@prospect.example")))
+    run_assessment(ws, PROSPECT, PROSPECT_ANSWERS, today=today, source=f"réponses {PROSPECT_MARK}")
+    review_files(ws, ws.resolve_mission(REVIEWED).id)
     return ws
+
+
+def review_files(ws: Workspace, mission_id: str) -> None:
+    """Sessions and a sample for :data:`REVIEWED`; the first two files reviewed, one item missing in
+    each, every other item present; the other files left unchecked."""
+    from tests.support import seed_sample
+    from workbench.domain.checklist import ReviewStatus
+    from workbench.services.sessions import mission_review, save_item_reviews
+
+    seed_sample(ws, REVIEWED, mission_id)
+    files = mission_review(ws, REVIEWED, mission_id).results.files
+    changes = []
+    for f in files[:2]:
+        for i, line in enumerate(f.lines):
+            changes.append((f.session.reference, line.item.id,
+                            {"status": ReviewStatus.MISSING if i == 0 else ReviewStatus.PRESENT}))
+    save_item_reviews(ws, REVIEWED, mission_id, changes)
 
 
 def _answer(ws: Workspace, mission_id: str, verdicts: dict[int, Verdict], finding: str, private: str = "") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -16,11 +17,27 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.reports.batch_support import CANARY, ENV_TOKEN, MARK, PRIVATE, build_portfolio, wait_no_process
+from tests.reports.batch_support import (
+    CANARY,
+    ENV_TOKEN,
+    MARK,
+    PRIVATE,
+    PROSPECT,
+    PROSPECT_MARK,
+    REVIEWED,
+    build_portfolio,
+    wait_no_process,
+)
 from tests.support import REPO, run_cli
 from workbench.core.vocab import Verdict
+from workbench.domain.checklist import ReviewStatus
+from workbench.domain.opportunity import Verdict as OpportunityVerdict
 from workbench.reports.batch import BatchOptions, run_batch
 from workbench.reports.fingerprint import STATE_FILE
+from workbench.reports.session_report import session_review_hash
+from workbench.services.sessions import save_item_reviews
+from workbench.store.opportunity import latest_assessments
+from workbench.store.sessions import SessionRepository
 
 pytestmark = [pytest.mark.notebook, pytest.mark.browser]
 
@@ -51,7 +68,7 @@ def test_batch_full_cycle(tmp_path, monkeypatch):
         entries = {c["client_id"]: c for c in manifest.clients}
         assert set(entries) == {"client-01", "client-02", "client-03", "client-04", CANARY}
         assert {c["status"] for c in manifest.clients} == {"made"}, [c.get("message") for c in manifest.clients]
-        assert manifest.without_mission == ["prospect-sans-mission"]
+        assert manifest.without_mission == [PROSPECT, "prospect-sans-mission"]
         assert not manifest.failed
         for c in manifest.clients:
             assert set(c["outputs"]) == {"html", "pdf", "xlsx"}
@@ -80,6 +97,12 @@ def test_batch_full_cycle(tmp_path, monkeypatch):
             for path in (root / "reports" / client).iterdir():
                 assert MARK not in _texts(path), f"marqueur du client canari trouvé dans {path}"
                 checked += 1
+        # The prospect's data is in no client's outputs (the canary's included), only in the portfolio.
+        for client in entries:
+            for path in (root / "reports" / client).iterdir():
+                assert PROSPECT_MARK not in _texts(path), f"marqueur du prospect trouvé dans {path}"
+        assert not (root / "reports" / PROSPECT).exists()
+        assert f"Prospect {PROSPECT_MARK}" in (root / "reports" / "_portefeuille" / "portefeuille.html").read_text()
         assert checked >= 4 * 4  # html, pdf, xlsx, executed notebook (+ state) per client
         # Private notes are in no output at all, the canary's own included.
         for path in (root / "reports").rglob("*.*"):
@@ -98,14 +121,23 @@ def test_batch_full_cycle(tmp_path, monkeypatch):
         assert all("worker" not in c for c in again.clients)
         assert again.check_ms_per_client > 0
 
-        # One answer changes: that client only (and the portfolio) is made again.
+        # One answer changes, one item of a sampled file is reviewed again: those two clients only (and
+        # the portfolio) are made again.
         mission = ws.resolve_mission("client-02")
         ind = ws.library.get(mission.referential_id).indicator(12).id
         ws.store.save_answer(mission.id, ind, verdict=Verdict.NC_MAJEURE, finding="Nouveau constat")
+        reviewed = ws.resolve_mission(REVIEWED)
+        before = session_review_hash(ws, reviewed)
+        item = next(r for r in SessionRepository(ws.store).list_reviews(reviewed.id) if r.status == ReviewStatus.MISSING)
+        save_item_reviews(ws, REVIEWED, reviewed.id, [(item.reference, item.item_id,
+                                                       {"status": ReviewStatus.PRESENT, "note": "Retrouvé"})])
         third = run_batch(ws, BatchOptions(workers=1, progress=False, formats=("html", "xlsx")))
         status = {c["client_id"]: c["status"] for c in third.clients}
-        assert status.pop("client-02") == "made"
+        assert status.pop("client-02") == "made" and status.pop(REVIEWED) == "made"
         assert set(status.values()) == {"unchanged"}
+        remade = next(c for c in third.clients if c["client_id"] == REVIEWED)
+        after = session_review_hash(ws, reviewed)
+        assert after != before and f'content="{after}"' in Path(remade["outputs"]["html"]).read_text(encoding="utf-8")
         assert third.portfolio["status"] == "made"
         made = next(c for c in third.clients if c["client_id"] == "client-02")
         assert json.loads((root / "reports" / "client-02" / STATE_FILE).read_text())["fingerprint"] == \
@@ -142,7 +174,7 @@ def test_a_broken_client_fails_alone(tmp_path):
     again = run_cli("batch", "--formats", "html,xlsx", "--json", workspace=root, env=_cli_env(token))
     assert again.code == 8
     assert again.json()["totals"] == {"made": 0, "unchanged": 2, "failed": 1, "interrupted": 0,
-                                      "without_mission": 1}
+                                      "without_mission": 2}
     assert wait_no_process(token) == []
 
 
@@ -162,7 +194,7 @@ def test_usage_errors(tmp_path):
 def test_ctrl_c_leaves_no_process(tmp_path):
     root = tmp_path / "espace"
     root.mkdir()
-    build_portfolio(root, n_plain=3).close()
+    build_portfolio(root, n_plain=8).close()  # enough work left when Ctrl+C comes, even on a fast machine
     token = secrets.token_hex(8)
     env = dict(os.environ, WORKBENCH_WORKSPACE=str(root), **_cli_env(token))
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "batch", "--workers", "2"], cwd=REPO, env=env,
@@ -177,7 +209,7 @@ def test_ctrl_c_leaves_no_process(tmp_path):
                 break
             time.sleep(0.5)
         assert proc.poll() is None, proc.communicate()
-        time.sleep(2)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:
@@ -193,7 +225,22 @@ def test_ctrl_c_leaves_no_process(tmp_path):
 def test_portfolio_on_its_own(tmp_path):
     root = tmp_path / "espace"
     root.mkdir()
-    build_portfolio(root, n_plain=4).close()
+    ws = build_portfolio(root, n_plain=4)
+    try:  # what the portfolio must show, from the rows the fixture recorded
+        mission = ws.resolve_mission(REVIEWED)
+        repo = SessionRepository(ws.store)
+        reviews = repo.list_reviews(mission.id)
+        missing = [r for r in reviews if r.status == ReviewStatus.MISSING]
+        expected_files = (repo.count(REVIEWED), len(repo.get_sample(mission.id)[0]["references"]),
+                          len({r.reference for r in reviews}), len({r.reference for r in reviews} -
+                                                                   {r.reference for r in missing}),
+                          len({r.reference for r in missing}), len(missing))
+        assessment = latest_assessments(ws.store)[PROSPECT]
+        expected_prospect = (PROSPECT, f"Prospect {PROSPECT_MARK}", "Bruno Vidal",
+                             OpportunityVerdict(assessment.verdict).label, assessment.assessed_on)
+    finally:
+        ws.close()
+    assert expected_files[-1] > 0 and expected_files[2] < expected_files[1]  # a partial review, items missing
     res = run_cli("portfolio", workspace=root)
     assert res.code == 0, res.err
     folder = root / "reports" / "_portefeuille"
@@ -206,7 +253,25 @@ def test_portfolio_on_its_own(tmp_path):
     pdf_text = _texts(folder / "portefeuille.pdf")
     assert "Portefeuille Qualiopi" in pdf_text and "Organisme numéro 3" in pdf_text
     wb = load_workbook(folder / "portefeuille.xlsx")
-    assert wb.sheetnames == ["Portefeuille", "Audits à 90 jours", "Écarts fréquents", "À traiter", "Provenance"]
+    assert wb.sheetnames == ["Portefeuille", "Revue des dossiers", "Audits à 90 jours", "Écarts fréquents",
+                             "À traiter", "Prospects", "Provenance"]
+    # The session-file review: per client (« aucun échantillon » without a sample) and the portfolio line.
+    files = {r[0]: r for r in wb["Revue des dossiers"].iter_rows(min_row=2, values_only=True)}
+    assert files[REVIEWED][4:10] == expected_files and files[REVIEWED][10] == "en cours"
+    assert {r[10] for c, r in files.items() if c != REVIEWED} == {"aucun échantillon"}
+    sessions, sampled, _, complete, incomplete, missing_items = expected_files
+    assert (f"{sampled} dossier(s) échantillonné(s) chez 1 client(s) : {complete} complet(s), "
+            f"{incomplete} incomplet(s), {missing_items} pièce(s) manquante(s)") in " ".join(html.split())
+    assert "<h2>Revue des dossiers</h2>" in html and html.count("aucun échantillon") >= len(files) - 1
+    # Prospects: a sheet and a section of their own, never among the clients.
+    assert [r[:5] for r in wb["Prospects"].iter_rows(min_row=2, values_only=True)] == [
+        (*expected_prospect[:4], dt.datetime.combine(expected_prospect[4], dt.time()))]
+    assert PROSPECT not in {r[0] for r in wb["Portefeuille"].iter_rows(min_row=2, values_only=True)}
+    assert PROSPECT not in files
+    section = html[html.index("<h2>Prospects</h2>"):]
+    assert f"Prospect {PROSPECT_MARK}" in section and expected_prospect[3] in section
+    assert expected_prospect[4].strftime("%d/%m/%Y") in section
+    assert html.count(f"Prospect {PROSPECT_MARK}") == 1
     assert "À traiter" in html and wb["À traiter"].max_row > 1  # the lifecycle alerts (overdue canary action)
     sheet = wb["Portefeuille"]
     assert sheet.tables and sheet.cell(1, 3).value == "Consultant"

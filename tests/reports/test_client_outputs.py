@@ -112,7 +112,7 @@ def test_final_versions_are_kept_and_numbered(outputs):
 
 def test_excel_plan_prints_on_a4_landscape_with_the_same_permissions(outputs):
     paths = outputs["first"].paths
-    sheet = load_workbook(paths["xlsx"]).worksheets[0]
+    sheet = load_workbook(paths["xlsx"])["Plan d'actions"]
     assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
     assert sheet.print_title_rows.replace("$", "") == "1:1"
     modes = {name: path.stat().st_mode & 0o777 for name, path in paths.items()}

@@ -14,6 +14,7 @@ from workbench.core.vocab import ActionStatus, Category, MissionType, Verdict
 from workbench.domain.profile import ClientProfile
 from workbench.reports.excel import (
     COLUMNS,
+    GUIDE_SHEET,
     PLAN_SHEET,
     PROVENANCE_SHEET,
     PlanImportError,
@@ -87,10 +88,16 @@ def test_export_is_a_workable_table(plan, tmp_path):
     assert len(validations) == 1 and "À faire" in validations[0].formula1 and "Abandonné" in validations[0].formula1
     assert f"{letter('Statut')}2" in validations[0].sqref
     prov = {r[0]: r[1] for r in wb[PROVENANCE_SHEET].iter_rows(min_row=2, values_only=True) if r and r[0]}
-    assert prov["Mission"] == m1.id and prov["Référentiel"] == referential_label(ref) and prov["input_hash"] == "abc123"
-    assert prov["Version du logiciel"]
-    assert m1.id in wb.properties.keywords
-    assert {p.name for p in wb.custom_doc_props.props} >= {"workbench_mission", "workbench_input_hash"}
+    assert prov["Référentiel"] == referential_label(ref) and prov["Version du logiciel"]
+    # identifiers and machine keys are document properties, never shown to the client
+    shown = " ".join(f"{k} {v}" for k, v in prov.items())
+    assert m1.id not in shown and "abc123" not in shown and "input_hash" not in shown
+    props = {p.name: p.value for p in wb.custom_doc_props.props}
+    assert props["workbench_mission"] == m1.id and props["workbench_input_hash"] == "abc123"
+    # the workbook opens on its instructions, which name the columns read back
+    assert wb.sheetnames[0] == GUIDE_SHEET and wb.active.title == GUIDE_SHEET
+    guide = " ".join(str(c.value) for row in wb[GUIDE_SHEET].iter_rows() for c in row if c.value)
+    assert all(f"« {name} »" in guide for name in ("Responsable", "Échéance", "Statut", "Commentaire"))
 
 
 def test_reimport_changes_statuses_and_comments_with_history(plan, tmp_path):
@@ -116,6 +123,38 @@ def test_reimport_changes_statuses_and_comments_with_history(plan, tmp_path):
     # Importing the same file again changes nothing.
     again = import_action_plan(ws.store, m1, path)
     assert again.changes == [] and "Aucun changement" in again.text()
+
+
+def test_reimport_takes_owner_and_due_date_and_names_the_cells_it_does_not_read(plan, tmp_path):
+    ws, m1, _, ref = plan
+    path = export(ws, m1, ref, tmp_path / "plan.xlsx")
+    wb = load_workbook(path)
+    sheet = wb[PLAN_SHEET]
+    row = sheet[2]
+    action = next(a for a in ws.store.list_actions(m1.id) if a.id == row[0].value)
+    new_due = (action.due_date or TODAY) + dt.timedelta(days=45)
+    row[col("Responsable") - 1].value = "Mme Roux (directrice)"
+    row[col("Échéance") - 1].value = new_due.strftime("%d/%m/%Y")  # typed as text, the French way
+    row[col("Action") - 1].value = "Titre retouché par le client"
+    row[col("Priorité") - 1].value = "4 — Preuve à actualiser"
+    wb.save(path)
+    report = import_action_plan(ws.store, m1, path, referential=ref)
+    stored = next(a for a in ws.store.list_actions(m1.id) if a.id == action.id)
+    assert stored.owner == "Mme Roux (directrice)" and stored.due_date == new_due
+    assert stored.title == action.title and stored.priority == action.priority  # not read: never applied
+    fields = {h.field for h in ws.store.history(m1.id) if h.entity == "action" and h.entity_key == str(action.id)}
+    assert {"owner", "due_date"} <= fields and "title" not in fields
+    text = report.text()
+    assert f"échéance « {action.due_date.strftime('%d/%m/%Y')} » → « {new_due.strftime('%d/%m/%Y')} »" in text
+    assert "2 cellule(s) modifiée(s) dans des colonnes que l'import ne relit pas" in text
+    assert f"« Action » : « Titre retouché par le client » dans le fichier, « {action.title} » dans" in text
+    assert "« Priorité »" in text and "workbench actions edit" in text
+    # an unreadable date refuses the whole file
+    _mutate(path, lambda wb: wb[PLAN_SHEET].cell(row=3, column=col("Échéance"), value="31/02/2027"))
+    before = snapshot(ws, m1)
+    with pytest.raises(PlanImportError, match="ligne 3 : échéance « 31/02/2027 » illisible"):
+        import_action_plan(ws.store, m1, path, referential=ref)
+    assert snapshot(ws, m1) == before
 
 
 def _mutate(path, fn):
@@ -156,8 +195,12 @@ def test_file_of_another_mission_is_refused(plan, tmp_path):
     with pytest.raises(PlanImportError) as exc:
         import_action_plan(ws.store, m1, path)
     assert f"mission « {m2.id} », pas la mission « {m1.id} »" in str(exc.value)
-    # Without the provenance sheet, the ids still give it away.
+    # Without the provenance sheet, the document properties still name the mission…
     _mutate(path, lambda wb: wb.remove(wb[PROVENANCE_SHEET]))
+    with pytest.raises(PlanImportError, match=f"mission « {m2.id} »"):
+        import_action_plan(ws.store, m1, path)
+    # … and without them either, the action ids give it away.
+    _mutate(path, lambda wb: setattr(wb.custom_doc_props, "props", []))
     with pytest.raises(PlanImportError, match="inconnue"):
         import_action_plan(ws.store, m1, path)
     assert snapshot(ws, m1) == before

@@ -385,8 +385,11 @@ def test_xlsx_rows_are_the_mission_actions(built):
         assert [r[col["Action"]] for r in rows] == [a.title for a in actions]
         assert all(isinstance(r[col["Échéance"]], dt.datetime) for r in rows)
         prov = {r[0]: r[1] for r in wb[PROVENANCE_SHEET].iter_rows(min_row=2, values_only=True) if r and r[0]}
-        assert prov["input_hash"] == result.provenance["input_hash"]
-        assert prov["Référentiel"] == built["data"][client].referential.id
+        assert prov["Empreinte des données"] == result.provenance["input_hash"]
+        props = {p.name: p.value for p in wb.custom_doc_props.props}
+        assert props["workbench_input_hash"] == result.provenance["input_hash"]
+        assert props["workbench_referential"] == built["data"][client].referential.id
+        assert built["data"][client].referential.id not in " ".join(map(str, prov.values()))
         assert prov["Version du logiciel"] == __version__
 
 
@@ -431,7 +434,7 @@ def test_cli_report_and_client_id_validation(workspace, workspace_dir):
     assert str(out / "rapport-organisme-cli-m1.html") in res.out
     assert str(out / "plan-actions-organisme-cli-m1.xlsx") in res.out
     assert not list(out.glob("*.pdf"))
-    res = run_cli("report", "organisme-cli", "--formats", "docx", workspace=workspace_dir)
+    res = run_cli("report", "organisme-cli", "--formats", "odt", workspace=workspace_dir)
     assert res.code == 2 and "format de rapport inconnu" in res.err
     for bad in ("../organisme-cli", "..", "/etc/passwd", "Organisme CLI"):
         res = run_cli("report", bad, workspace=workspace_dir)

@@ -21,7 +21,8 @@ from tests.support import REPO, WB, run_cli, run_in_mount_namespace
 from tests.support import seed_workspace as seed
 
 OUT = Path("reports") / "acme"
-SET = ("rapport-acme-m1.html", "rapport-acme-m1.pdf", "rapport-acme-m1.ipynb", "plan-actions-acme-m1.xlsx")
+SET = ("rapport-acme-m1.html", "rapport-acme-m1.pdf", "rapport-acme-m1.docx", "rapport-acme-m1.ipynb",
+       "plan-actions-acme-m1.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,8 @@ def reported(tmp_path_factory) -> Path:
     """A workspace holding one mission and a complete first report set."""
     ws = tmp_path_factory.mktemp("rapports") / "espace"
     seed(ws)
+    r = run_cli("settings", "set", "--firm", "Cabinet Test", "--consultant", "Camille Test", workspace=ws)
+    assert r.code == 0, r.err  # the firm's own identity: no default-identity warning on stderr
     r = run_cli("report", "acme", workspace=ws)
     assert r.code == 0, r.err
     return ws

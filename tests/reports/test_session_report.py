@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support import seed_sample
@@ -54,7 +56,8 @@ def test_report_section(reviewed):
     ws_dir, mission, sample = reviewed
     ctx = load_report_context(ws_dir, mission.client_id, mission.id)
     html = render_section(ctx, "dossiers")
-    assert "<h2>Revue des dossiers</h2>" in html
+    assert re.search(r"<h2>\d+\. Revue des dossiers</h2>", html)
+    assert re.search(r'<a href="#dossiers">\d+\. Revue des dossiers</a>', html)  # in the contents table
     assert f"graine {sample.seed}" in html and "heuristique du projet" in html
     for ref in sample.references:
         assert ref in html
@@ -87,6 +90,7 @@ def test_portfolio_summary(reviewed):
     assert summary["mission_id"] == mission.id and summary["sessions"] == 12
     assert summary["sample_size"] == sample.size == 4
     assert (summary["reviewed"], summary["complete"], summary["incomplete"]) == (4, 1, 3)
+    assert summary["missing_items"] == 3  # one item (the cold evaluation) in each incomplete file
     assert summary["finished"] and summary["last_review"]
     assert summary["top_missing"][0]["message"] == "3 dossiers sur 4 sans « évaluation à froid »"
     assert summary["findings"] == [{"indicator": 30, "message": summary["findings"][0]["message"],

@@ -59,7 +59,8 @@ def test_export_layout(ws, tmp_path):
     assert sheet.freeze_panes == "B2" and "TachesRecurrentes" in sheet.tables
     assert sheet.max_row - 1 == len(lifecycle.task_views(ws, "alpha", TODAY))
     prov = {r[0]: r[1] for r in wb["Provenance"].iter_rows(min_row=2, values_only=True) if r[0]}
-    assert prov["Identifiant client"] == "alpha"
+    assert "Identifiant client" not in prov  # the id is a document property, not shown
+    assert {p.name: p.value for p in wb.custom_doc_props.props}["workbench_client"] == "alpha"
     with pytest.raises(UsageError, match="existe déjà"):
         _export(ws, path)  # never replaces the client's copy without --force
     _export(ws, path, overwrite=True)

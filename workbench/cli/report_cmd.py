@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     abp.add_argument("--reason", default="", metavar="TEXTE", help="raison, ajoutée au commentaire")
     abp.set_defaults(func=cmd_abandon)
 
-    ip = asub.add_parser("import", parents=[parent], help="reprendre statuts et commentaires d'un fichier Excel")
+    ip = asub.add_parser("import", parents=[parent], help="reprendre responsables, échéances, statuts et commentaires d'un fichier Excel")
     ip.add_argument("client", metavar="CLIENT")
     ip.add_argument("file", metavar="FICHIER.xlsx")
     ip.add_argument("--mission", metavar="ID")
@@ -210,6 +210,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     with open_workspace(args) as ws:
         mission = ws.resolve_mission(args.client, args.mission)
-        report = import_action_plan(ws.store, mission, Path(args.file), force=args.force)
+        report = import_action_plan(ws.store, mission, Path(args.file), force=args.force,
+                                    referential=ws.library.get(mission.referential_id))
     print(report.text())
     return 0

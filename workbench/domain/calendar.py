@@ -190,8 +190,7 @@ def client_calendar(inp: ClientCalendarInput, today: dt.date) -> list[CalendarIt
         title = f"{what} : indicateur(s) {_numbers(nc.numbers)} ({inp.client_name})"
         if not held:
             title = f"Si confirmées à l'audit — {title}"
-        detail = (f"{'3' if major else '6'} mois après l'audit du {fr_date(nc.audit_date)} "
-                  f"(mission {nc.mission_id}).")
+        detail = f"{'3' if major else '6'} mois après l'audit du {fr_date(nc.audit_date)}."
         add(CalendarKind.NC_DEADLINE, due, None, title, f"nc-{nc.mission_id}-{'major' if major else 'minor'}",
             detail, late=held and due < today)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 from workbench.core.dates import add_months
 from workbench.core.vocab import ActionStatus, Category, Verdict
@@ -72,6 +73,35 @@ class ClientGap:
 
 
 @dataclass(frozen=True)
+class FileReview:
+    """A client's latest session-file review, as the portfolio shows it."""
+
+    mission_id: str
+    sessions: int
+    """Sessions known for the client (all of them, not only the sample)."""
+    sampled: int
+    reviewed: int
+    complete: int
+    incomplete: int
+    missing_items: int
+    """Checklist items found missing, over every sampled file."""
+    finished: bool
+    last_review: dt.date | None
+
+
+def file_review(summary: Mapping[str, Any] | None) -> FileReview | None:
+    """The review of a client from its plain summary (``services.sessions.session_review_summary``);
+    None when no sample was drawn."""
+    if not summary or not summary.get("mission_id"):
+        return None
+    last = summary.get("last_review")
+    return FileReview(summary["mission_id"], int(summary.get("sessions", 0)), int(summary.get("sample_size", 0)),
+                      int(summary.get("reviewed", 0)), int(summary.get("complete", 0)),
+                      int(summary.get("incomplete", 0)), int(summary.get("missing_items", 0)),
+                      bool(summary.get("finished")), dt.date.fromisoformat(last) if last else None)
+
+
+@dataclass(frozen=True)
 class PortfolioRow:
     client_id: str
     name: str
@@ -92,13 +122,26 @@ class PortfolioRow:
     gaps: tuple[ClientGap, ...] = field(default=())
     error: str = ""
     """Why the client's mission could not be analysed (the row then has no scores)."""
+    files: FileReview | None = None
+    """The latest session-file review (None: no sample drawn)."""
+    files_error: str = ""
+    """Why the session-file review could not be read (the rest of the row stands)."""
 
 
 def days_until(day: dt.date | None, today: dt.date) -> int | None:
     return None if day is None else (day - today).days
 
 
-def filter_consultant(rows: Sequence[PortfolioRow], consultant: str | None) -> list[PortfolioRow]:
+class _HasConsultant(Protocol):
+    @property
+    def consultant(self) -> str: ...
+
+
+_R = TypeVar("_R", bound=_HasConsultant)
+
+
+def filter_consultant(rows: Sequence[_R], consultant: str | None) -> list[_R]:
+    """The rows (clients or prospects) of one consultant, case and spaces ignored."""
     if not consultant:
         return list(rows)
     wanted = consultant.strip().casefold()
@@ -176,3 +219,48 @@ def audits_by_month(rows: Sequence[PortfolioRow], today: dt.date, months: int = 
     buckets = [add_months(first, i) for i in range(months)]
     counts = Counter(r.next_audit.replace(day=1) for r in rows if r.next_audit is not None and r.next_audit >= today)
     return [(b, counts.get(b, 0)) for b in buckets]
+
+
+@dataclass(frozen=True)
+class FileReviewTotals:
+    """The « Revue des dossiers » line of the portfolio: every client's latest review added up."""
+
+    clients: int
+    """Clients with a sample drawn."""
+    without_sample: int
+    sampled: int
+    reviewed: int
+    complete: int
+    incomplete: int
+    missing_items: int
+    finished: int
+    """Clients whose review is finished (every applicable item of every sampled file has a status)."""
+
+
+def file_review_totals(rows: Sequence[PortfolioRow]) -> FileReviewTotals:
+    reviews = [r.files for r in rows if r.files is not None]
+    return FileReviewTotals(len(reviews), len(rows) - len(reviews), sum(f.sampled for f in reviews),
+                            sum(f.reviewed for f in reviews), sum(f.complete for f in reviews),
+                            sum(f.incomplete for f in reviews), sum(f.missing_items for f in reviews),
+                            sum(f.finished for f in reviews))
+
+
+@dataclass(frozen=True)
+class ProspectRow:
+    """A prospect (not a certified client): shown apart, with its latest opportunity verdict."""
+
+    client_id: str
+    name: str
+    consultant: str
+    verdict: str | None
+    """``strategic_now``, ``anticipate``, ``not_priority``, or None when not assessed yet."""
+    verdict_label: str | None
+    assessed_on: dt.date | None
+    support_label: str | None
+    revenue_at_stake: int | None
+
+
+def prospects_by_verdict(prospects: Sequence[ProspectRow]) -> list[tuple[str, int]]:
+    """How many prospects per verdict label (« non évalué » last), most frequent first."""
+    counts = Counter(p.verdict_label or "non évalué" for p in prospects)
+    return sorted(counts.items(), key=lambda kv: (kv[0] == "non évalué", -kv[1], kv[0]))

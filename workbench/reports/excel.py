@@ -1,31 +1,36 @@
-"""Excel action plan the client can work in, and re-import of its statuses and comments.
+"""Excel action plan the client can work in, and re-import of what the client may change.
 
-Export: one sheet « Plan d'actions » laid out as an Excel table (filters, banded rows), header
-frozen, real dates shown as JJ/MM/AAAA, a drop-down list on the status, sensible column widths and
-two hidden columns, ``ID`` and ``Version`` (the action's ``updated_at`` at export time). Every
-text cell is written as text, never as a formula, even when it starts with ``=``, ``+``, ``-`` or
-``@``, and the text columns are formatted as Text so that what the client types there stays text.
-A « Provenance » sheet and the document properties record the client, the mission, the referential
-version, the input hash, the package version and the generation time. The file is written
-atomically (temporary file, then rename); an existing file is replaced only with ``overwrite``.
+Export: the workbook opens on a « Mode d'emploi » sheet (what to fill in, which columns are read
+back), then « Plan d'actions » laid out as an Excel table (filters, banded rows), header frozen,
+real dates shown as JJ/MM/AAAA, a drop-down list on the status, sensible column widths, A4
+landscape printing with the header repeated, and two hidden columns, ``ID`` and ``Version`` (the
+action's ``updated_at`` at export time). Every text cell is written as text, never as a formula,
+even when it starts with ``=``, ``+``, ``-`` or ``@``, and the text columns are formatted as Text
+so that what the client types there stays text. A « Provenance » sheet says in French when and from
+what data the file was made; the internal identifiers (client, mission, referential, input hash)
+are document properties only, never shown. The file is written atomically (temporary file, then
+rename); an existing file is replaced only with ``overwrite``.
 
-Import: only the status and the comment are read back. The file is checked entirely before
+Import: the owner, due date, status and comment are read back. The file is checked entirely before
 anything is written: not an xlsx, missing sheet or columns, another client or mission, unknown or
-duplicate ids, unknown statuses, a missing or altered ``Version`` column — each refuses the whole
-file with a French message and nothing is changed. A status or comment cell holding a formula (or an
-error such as ``#NAME?``) is never read as an empty value: the stored value is kept and the report
-lists the cell. A status or comment changed in the application since the export is a *conflict*:
-the stored value is kept, the file's value is not applied and the report lists it, unless ``force``
-(CLI ``--force``). Conflicts are detected per field from the history: a field whose value at export
-time (the ``before`` of its first change after the exported ``Version``) differs from the stored
-one; when the action changed without any history entry, both fields count as changed. Files
-exported before the ``Version`` column existed are refused unless ``force``. Accepted changes go
-through :meth:`Store.update_action`, so the history keeps them.
+duplicate ids, unknown statuses, unreadable dates, a missing or altered ``Version`` column — each
+refuses the whole file with a French message and nothing is changed. A cell of a column that is not
+read (priority, indicator, action, detail) whose value differs from the export is listed in the
+report, never applied silently. An editable cell holding a formula (or an error such as ``#NAME?``)
+is never read as an empty value: the stored value is kept and the report lists the cell. A field
+changed in the application since the export is a *conflict*: the stored value is kept, the file's
+value is not applied and the report lists it, unless ``force`` (CLI ``--force``). Conflicts are
+detected per field from the history: a field whose value at export time (the ``before`` of its
+first change after the exported ``Version``) differs from the stored one; when the action changed
+without any history entry, every field counts as changed. Files exported before the ``Version``
+column existed are refused unless ``force``. Accepted changes go through
+:meth:`Store.update_action`, so the history keeps them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +45,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from workbench import __version__
+from workbench.core.dates import parse_fr_date
 from workbench.core.errors import UsageError
 from workbench.core.files import write_atomically
 from workbench.core.text import clean_text
@@ -52,6 +58,8 @@ from workbench.store import Store
 
 PLAN_SHEET = "Plan d'actions"
 PROVENANCE_SHEET = "Provenance"
+GUIDE_SHEET = "Mode d'emploi"
+"""First sheet of every workbook a client edits: what to fill in, and what is not read back."""
 TABLE_NAME = "PlanActions"
 DATE_FORMAT = "DD/MM/YYYY"
 
@@ -74,9 +82,27 @@ HIDDEN_COLUMNS = ("ID", VERSION_COLUMN)
 TEXT_COLUMNS = (VERSION_COLUMN, "Priorité", "Intitulé de l'indicateur", "Action", "Détail", "Responsable", "Statut",
                 "Commentaire")
 """Columns formatted as Text (``@``): Excel keeps what is typed there as text, even ``=…``."""
-REQUIRED_FOR_IMPORT = ("ID", "Statut", "Commentaire")
-EDITABLE_COLUMNS = {"status": "Statut", "comment": "Commentaire"}
+REQUIRED_FOR_IMPORT = ("ID", "Responsable", "Échéance", "Statut", "Commentaire")
+EDITABLE_COLUMNS = {"owner": "Responsable", "due_date": "Échéance", "status": "Statut", "comment": "Commentaire"}
+READ_ONLY_COLUMNS = ("Priorité", "Indicateur", "Intitulé de l'indicateur", "Action", "Détail")
+"""Visible columns the import does not read: a change there is reported, never applied silently."""
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+MISSION_PROPERTY = "workbench_mission"
+CLIENT_PROPERTY = "workbench_client"
+"""Document properties naming the mission and client a workbook was made for (read by the imports)."""
+_MACHINE_KEY = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def split_provenance(provenance: Mapping[str, object]) -> tuple[dict[str, str], dict[str, str]]:
+    """(French labels shown on the « Provenance » sheet, machine keys kept as document properties)."""
+    shown = {k: str(v) for k, v in provenance.items() if not _MACHINE_KEY.fullmatch(k)}
+    machine = {k: str(v) for k, v in provenance.items() if _MACHINE_KEY.fullmatch(k)}
+    return shown, machine
+
+
+def priority_label(priority: int) -> str:
+    """« 1 — NC majeure »: the number and the label of :data:`workbench.domain.plan.PRIORITY_LABELS`."""
+    return f"{priority} — {PRIORITY_LABELS[priority]}" if priority in PRIORITY_LABELS else str(priority)
 STATUS_BY_LABEL = {s.label.lower(): s for s in ActionStatus} | {s.value: s for s in ActionStatus}
 
 
@@ -101,6 +127,27 @@ def _write_text_as_text(ws) -> None:
                     cell.quotePrefix = True
 
 
+def guide_sheet(guide, title: str, instructions: str, editable: Sequence[str], sheet: str) -> None:  # noqa: ANN001
+    """Fill ``guide`` (an openpyxl worksheet, placed first) with the workbook's « Mode d'emploi »."""
+    guide.title = GUIDE_SHEET
+    guide.append([title])
+    guide["A1"].font = Font(bold=True, size=14)
+    guide.append([])
+    lines = [instructions]
+    if editable:
+        cols = ", ".join(f"« {c} »" for c in editable)
+        lines.append(f"Colonnes relues quand le fichier est renvoyé : {cols}, sur la feuille « {sheet} ».")
+        lines.append("Les autres colonnes ne sont pas relues : une modification faite ailleurs est signalée au "
+                     "consultant à l'import, sans être reprise. Demandez-lui le changement.")
+    lines.append(f"La feuille « {PROVENANCE_SHEET} » indique quand et à partir de quelles données ce fichier a été "
+                 "produit.")
+    for line in lines:
+        guide.append([line])
+        guide.cell(row=guide.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+    guide.column_dimensions["A"].width = 110
+    guide.sheet_view.showGridLines = False
+
+
 @dataclass(frozen=True)
 class SheetLayout:
     """How an editable sheet is laid out: the rules shared by every workbook a client edits."""
@@ -113,6 +160,8 @@ class SheetLayout:
     text_columns: tuple[str, ...]
     date_columns: tuple[str, ...]
     instructions: str
+    editable: tuple[str, ...] = ()
+    """Columns the re-import reads (listed on the « Mode d'emploi » sheet)."""
     choices: tuple[tuple[str, tuple[str, ...], str], ...] = ()
     """(column, allowed values, error title): a drop-down list on that column."""
 
@@ -124,11 +173,14 @@ class SheetLayout:
 def build_workbook(layout: SheetLayout, rows: Sequence[Sequence[object]], provenance: Mapping[str, object], *,
                    title: str, subject: str, keywords: str, custom: Mapping[str, str],
                    primary_color: str = "#1f4e79") -> Workbook:
-    """A workbook with the editable sheet (Excel table, frozen header, real dates, text kept as text,
-    hidden technical columns, drop-down lists) and a « Provenance » sheet with the instructions."""
+    """A workbook opening on its « Mode d'emploi », then the editable sheet (Excel table, frozen header,
+    real dates, text kept as text, hidden technical columns, drop-down lists) and a « Provenance » sheet.
+
+    ``provenance`` is shown in French on the last sheet; internal identifiers go only in ``custom``
+    (document properties, read back by the import, never shown to the client)."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = layout.sheet
+    guide_sheet(wb.active, title, layout.instructions, layout.editable, layout.sheet)
+    ws = wb.create_sheet(layout.sheet)
     headers = layout.headers
     ws.append(headers)
     for row in rows:  # XML forbids control characters: old data holding some must not break the file
@@ -177,13 +229,12 @@ def build_workbook(layout: SheetLayout, rows: Sequence[Sequence[object]], proven
     ps.append(["Élément", "Valeur"])
     for key, value in provenance.items():
         ps.append([key, clean_text(str(value))])
-    ps.append([])
-    ps.append(["Mode d'emploi", layout.instructions])
     for cell in ps[1]:
         cell.font = Font(bold=True)
     ps.column_dimensions["A"].width = 26
     ps.column_dimensions["B"].width = 90
 
+    wb.active = 0  # the workbook opens on its instructions
     wb.properties.title = title
     wb.properties.subject = subject
     wb.properties.creator = f"Qualiopi Workbench {__version__}"
@@ -226,8 +277,10 @@ def save_workbook(path: Path, wb: Workbook, *, overwrite: bool) -> Path:
 PLAN_LAYOUT = SheetLayout(
     sheet=PLAN_SHEET, table=TABLE_NAME, columns=COLUMNS, hidden=HIDDEN_COLUMNS, text_columns=TEXT_COLUMNS,
     date_columns=("Échéance",),
-    instructions="Modifiez uniquement les colonnes « Statut » et « Commentaire » de la feuille « Plan d'actions », "
-                 "puis renvoyez le fichier au consultant. Ne supprimez pas les colonnes masquées « ID » et « Version ».",
+    instructions="Pour chaque action, indiquez qui s'en charge, son échéance (JJ/MM/AAAA), où elle en est et un "
+                 "commentaire si besoin, puis renvoyez le fichier au consultant. Ne supprimez ni les lignes ni les "
+                 "colonnes masquées « ID » et « Version ».",
+    editable=tuple(EDITABLE_COLUMNS.values()),
     choices=(("Statut", tuple(s.label for s in ActionStatus), "Statut invalide"),),
 )
 
@@ -254,33 +307,30 @@ def export_action_plan(
         number, title = _indicator_ref(referential, action.indicator_id)
         rows.append([
             action.id, action.updated_at.isoformat() if action.updated_at else "",
-            f"{action.priority} — {PRIORITY_LABELS[action.priority]}" if action.priority in PRIORITY_LABELS
-            else str(action.priority), number, title,
+            priority_label(action.priority), number, title,
             action.title, client_text(action.detail), action.owner, action.due_date, action.status.label, action.comment,
         ])
+    shown, machine = split_provenance(provenance or {})
     prov = {
         "Client": client_name,
-        "Identifiant client": mission.client_id,
-        "Mission": mission.id,
         "Date d'audit prévue": mission.audit_date.strftime("%d/%m/%Y"),
         "Référentiel": referential_label(referential),
         "Version du logiciel": __version__,
-        "Généré le": dt.datetime.now().astimezone().strftime("%d/%m/%Y %H:%M"),
-    } | dict(provenance or {})
-    custom = {"workbench_mission": mission.id, "workbench_client": mission.client_id,
+        "Généré le": dt.datetime.now().astimezone().strftime("%d/%m/%Y à %H:%M"),
+    } | shown
+    custom = {MISSION_PROPERTY: mission.id, CLIENT_PROPERTY: mission.client_id,
               "workbench_referential": referential.id, "workbench_version": __version__}
-    custom |= {f"workbench_{k}": str(v) for k, v in (provenance or {}).items() if k.isidentifier()}
+    custom |= {f"workbench_{k}": str(v) for k, v in machine.items()}
     wb = build_workbook(
         PLAN_LAYOUT, rows, prov, title=f"Plan d'actions — {client_name}",
-        subject=f"Mission {mission.id} — référentiel {referential.id}",
-        keywords=f"mission={mission.id}; client={mission.client_id}; referentiel={referential.id}",
+        subject=f"Plan d'actions — {client_name}", keywords="plan d'actions; Qualiopi",
         custom=custom, primary_color=primary_color)
     return save_workbook(path, wb, overwrite=overwrite)
 
 
 # -- import ---------------------------------------------------------------------------------
 
-FIELD_LABELS = {"status": "statut", "comment": "commentaire"}
+FIELD_LABELS = {"owner": "responsable", "due_date": "échéance", "status": "statut", "comment": "commentaire"}
 
 
 @dataclass(frozen=True)
@@ -293,6 +343,8 @@ class FieldChange:
     after: str
     overrides: bool = False
     """Applied with ``force`` although the stored value changed since the export."""
+    value: object = None
+    """The value applied (typed: status, date, text)."""
 
 
 @dataclass(frozen=True)
@@ -318,6 +370,17 @@ class SkippedCell:
     stored: str
 
 
+@dataclass(frozen=True)
+class IgnoredCell:
+    """A cell of a column the import does not read, whose value differs from the export."""
+
+    line: int
+    action_id: int
+    column: str
+    in_file: str
+    stored: str
+
+
 @dataclass
 class ImportReport:
     path: Path
@@ -325,6 +388,7 @@ class ImportReport:
     changes: list[FieldChange] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     skipped: list[SkippedCell] = field(default_factory=list)
+    ignored: list[IgnoredCell] = field(default_factory=list)
     rows: int = 0
     not_in_file: int = 0
     unversioned: bool = False
@@ -347,7 +411,7 @@ class ImportReport:
                 line += " (--force : remplace une modification faite dans l'application depuis l'export)"
             out.append(line)
         if not self.changes:
-            if self.conflicts or self.skipped:
+            if self.conflicts or self.skipped or self.ignored:
                 out.append("Aucun changement appliqué.")
             else:
                 out.append("Aucun changement : le fichier correspond déjà au plan enregistré.")
@@ -371,6 +435,15 @@ class ImportReport:
                            f"non repris (valeur conservée : « {sk.stored} »).")
             out.append("Dans Excel, pour saisir un texte commençant par =, +, - ou @, faites-le précéder d'une "
                        "apostrophe (') puis renvoyez le fichier.")
+        if self.ignored:
+            readable = ", ".join(f"« {c} »" for c in EDITABLE_COLUMNS.values())
+            out.append(f"{len(self.ignored)} cellule(s) modifiée(s) dans des colonnes que l'import ne relit pas "
+                       f"(seules {readable} le sont) ; rien n'en a été repris :")
+            for ig in self.ignored:
+                out.append(f"- Ligne {ig.line}, action {ig.action_id}, « {ig.column} » : « {ig.in_file} » dans le "
+                           f"fichier, « {ig.stored} » dans l'application.")
+            out.append("Pour changer ces valeurs, utilisez workbench actions edit (ou l'entretien), puis exportez "
+                       "à nouveau le plan.")
         if self.not_in_file:
             out.append(f"{self.not_in_file} action(s) de la mission absente(s) du fichier : laissée(s) inchangée(s).")
         return out
@@ -408,10 +481,13 @@ def read_sheet(path: Path, sheet: str = PLAN_SHEET,
             formulas = {i for i, c in enumerate(cells) if c.data_type in ("f", "e")}
             rows.append((line, values, formulas))
         provenance: dict[str, str] = {}
+        for prop in wb.custom_doc_props:  # identifiers travel as document properties, out of the client's sight
+            if prop.name and prop.value is not None:
+                provenance[prop.name] = str(prop.value).strip()
         if PROVENANCE_SHEET in wb.sheetnames:
             for row in wb[PROVENANCE_SHEET].iter_rows(min_row=2, values_only=True):
                 if row and row[0] is not None and len(row) > 1:
-                    provenance[str(row[0]).strip()] = "" if row[1] is None else str(row[1]).strip()
+                    provenance.setdefault(str(row[0]).strip(), "" if row[1] is None else str(row[1]).strip())
     finally:
         wb.close()
     if not rows:
@@ -481,11 +557,13 @@ def _changed_since_export(action: Action, exported: dt.datetime, history: Sequen
     after = [(h.field, h.before) for h in history
              if h.entity == "action" and h.entity_key == str(action.id) and h.at > exported]
     return changed_since_export(action.updated_at, exported, after,
-                                {"status": action.status.value, "comment": action.comment})
+                                {"owner": action.owner, "due_date": action.due_date.isoformat() if action.due_date
+                                 else None, "status": action.status.value, "comment": action.comment})
 
 
 def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
-                     history: Sequence[HistoryEntry] | None = None, force: bool = False) -> ImportReport:
+                     history: Sequence[HistoryEntry] | None = None, force: bool = False,
+                     referential: Referential | None = None) -> ImportReport:
     """Check the file against the mission and list the changes and conflicts, without writing anything.
 
     ``history`` is the mission's history, used to tell which fields changed since the export; without
@@ -503,13 +581,15 @@ def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
                       "antérieur et les modifications faites depuis dans l'application seraient écrasées sans "
                       "contrôle. Exportez à nouveau le plan (workbench actions export) et faites-y reporter les "
                       "changements, ou relancez l'import avec --force pour appliquer le fichier tel quel.")
-    file_mission = provenance.get("Mission")
-    file_client = provenance.get("Identifiant client")
+    file_mission = provenance.get(MISSION_PROPERTY) or provenance.get("Mission")  # (sheet: older exports)
+    file_client = provenance.get(CLIENT_PROPERTY) or provenance.get("Identifiant client")
     if file_client and file_client != mission.client_id:
         raise refuse(path, f"il concerne le client « {file_client} », pas « {mission.client_id} ».")
     if file_mission and file_mission != mission.id:
         raise refuse(path, f"il concerne la mission « {file_mission} », pas la mission « {mission.id} ».")
     col = {name: header.index(name) for name in REQUIRED_FOR_IMPORT}
+    col_all = {name: i for i, name in enumerate(header) if name}
+    ignored: list[IgnoredCell] = []
     version_col = header.index(VERSION_COLUMN) if versioned else None
     known = {a.id: a for a in actions}
     problems: list[str] = []
@@ -542,8 +622,7 @@ def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
         for name, column in EDITABLE_COLUMNS.items():
             raw = row[col[column]]
             if col[column] in formulas:
-                stored = action.status.label if name == "status" else action.comment
-                skipped.append(SkippedCell(line, action_id, name, formula_text(raw), stored))
+                skipped.append(SkippedCell(line, action_id, name, formula_text(raw), _shown(name, action)))
                 continue
             if name == "status":
                 status = _parse_status(raw)
@@ -552,51 +631,98 @@ def read_action_plan(path: Path, mission: Mission, actions: Sequence[Action], *,
                     problems.append(f"ligne {line} : statut inconnu « {raw or ''} » (possibles : {allowed})")
                     break
                 values[name] = status
+            elif name == "due_date":
+                try:
+                    values[name] = _parse_due(raw)
+                except ValueError as exc:
+                    problems.append(f"ligne {line} : échéance « {raw} » illisible ({exc})")
+                    break
             else:
                 values[name] = "" if raw is None else str(raw).strip()
         else:
             parsed.append((action, values, exported))
+            for column, expected in _read_only_values(action, referential).items():
+                if column in col_all:
+                    in_file = row[col_all[column]]
+                    if _cell_text(in_file) != _cell_text(expected):
+                        ignored.append(IgnoredCell(line, action_id, column, _cell_text(in_file), _cell_text(expected)))
     if unknown:
         raise refuse(path, f"action(s) inconnue(s) dans la mission « {mission.id} » : {', '.join(unknown[:10])}"
                       + (" …" if len(unknown) > 10 else "") + ". Le fichier ne correspond pas à ce plan d'actions.")
     if problems:
         raise refuse(path, "; ".join(problems[:10]) + (" …" if len(problems) > 10 else "") + ".")
     report = ImportReport(path, mission.id, rows=len(body), not_in_file=len(set(known) - set(seen)),
-                          skipped=skipped, unversioned=not versioned)
+                          skipped=skipped, ignored=ignored, unversioned=not versioned)
     for action, values, exported in parsed:
         ind = action.indicator_id.rsplit(":", 1)[-1].lstrip("0") or action.indicator_id
         changed = _changed_since_export(action, exported, history or ()) if exported is not None else set()
-        diffs: list[tuple[str, str, str]] = []
-        status = values.get("status")
-        if isinstance(status, ActionStatus) and status != action.status:
-            diffs.append(("status", action.status.label, status.label))
-        comment = values.get("comment")
-        if isinstance(comment, str) and comment != action.comment.strip():
-            diffs.append(("comment", action.comment, comment))
-        for name, before, after in diffs:
+        for name, value in values.items():
+            stored = getattr(action, name)
+            if name in ("owner", "comment"):
+                if value == (stored or "").strip():
+                    continue
+            elif value == stored:
+                continue
+            before, after = _shown(name, action), _display(name, value)
             if name in changed and not force:
                 report.conflicts.append(Conflict(action.id, ind, action.title, name,  # type: ignore[arg-type]
                                                  before, after))
             else:
                 report.changes.append(FieldChange(action.id, ind, action.title, name,  # type: ignore[arg-type]
-                                                  before, after, overrides=name in changed))
+                                                  before, after, overrides=name in changed, value=value))
     return report
 
 
-def import_action_plan(store: Store, mission: Mission, path: Path, *, force: bool = False) -> ImportReport:
-    """Apply the statuses and comments of the file to the mission's actions (history kept).
+def _display(name: str, value: object) -> str:
+    if name == "status" and isinstance(value, ActionStatus):
+        return value.label
+    if name == "due_date":
+        return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else "(aucune)"
+    return "" if value is None else str(value)
+
+
+def _shown(name: str, action: Action) -> str:
+    return _display(name, getattr(action, name))
+
+
+def _parse_due(raw: object) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    return parse_fr_date(str(raw).strip())
+
+
+def _read_only_values(action: Action, referential: Referential | None) -> dict[str, object]:
+    """What the export wrote in the columns the import does not read."""
+    out: dict[str, object] = {"Priorité": priority_label(action.priority),
+                              "Action": action.title, "Détail": client_text(action.detail)}
+    if referential is not None:
+        out["Indicateur"], out["Intitulé de l'indicateur"] = _indicator_ref(referential, action.indicator_id)
+    return out
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else " ".join(str(value).split())
+
+
+def import_action_plan(store: Store, mission: Mission, path: Path, *, force: bool = False,
+                       referential: Referential | None = None) -> ImportReport:
+    """Apply the owners, due dates, statuses and comments of the file to the mission's actions (history kept);
+    with ``referential``, changes in the columns not read are listed too.
 
     Values changed in the application since the export are kept and reported as conflicts,
     unless ``force``.
     """
-    report = read_action_plan(path, mission, store.list_actions(mission.id),
-                              history=store.history(mission.id), force=force)
+    report = read_action_plan(path, mission, store.list_actions(mission.id), history=store.history(mission.id),
+                              force=force, referential=referential)
     by_action: dict[int, dict[str, object]] = {}
     for c in report.changes:
-        value: object = c.after
-        if c.field == "status":
-            value = STATUS_BY_LABEL[c.after.lower()]
-        by_action.setdefault(c.action_id, {})[c.field] = value
+        by_action.setdefault(c.action_id, {})[c.field] = c.value
     for action_id, changes in by_action.items():
         store.update_action(action_id, **changes)
     return report

@@ -1,11 +1,12 @@
 """What a client's deliverables are made from, hashed, and the record of it beside the outputs.
 
 Incremental runs rest on one fingerprint per client (:func:`client_fingerprint`): a SHA-256 of the
-profile, the current mission, its answers, evidence and actions, the previous mission's verdicts
-(the report compares with it), the settings and logo, the referential data (the firm's own files
-in its workspace included), the notebook, the
-report templates, the package version and the date the analysis is made for (proof age, overdue
-actions and the next audit depend on it, so a report is remade at most once a day). It is stored
+profile, the current mission, its answers, evidence and actions, the client's sessions with the
+mission's sample and item reviews (the « Revue des dossiers » section), the previous mission's
+verdicts (the report compares with it), the settings and logo, the referential data and the session
+checklist (the firm's own files in its workspace included), the notebook, the report templates, the package version and the date the analysis is
+made for (proof age, overdue actions and the next audit depend on it, so a report is remade at
+most once a day). It is stored
 beside the client's outputs in ``reports/<client>/.lot.json`` once they are made.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +33,7 @@ from workbench.data import (
     WORD,
     DataFolders,
 )
+from workbench.domain.checklist import CHECKLIST_DIR
 from workbench.domain.records import Mission
 from workbench.domain.tasks import TASKS
 from workbench.reports.content import TEMPLATE_DIR
@@ -51,11 +54,13 @@ def _digest_files(paths: Iterable[Path], h: Any) -> None:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """The package version, report notebooks, templates and referential data (once per process)."""
+    """The package version, report notebooks, templates, referential data and session checklist
+    (once per process)."""
     h = hashlib.sha256(__version__.encode())
     _digest_files(NOTEBOOKS_DIR.glob("*.ipynb"), h)
     _digest_files(TEMPLATE_DIR.rglob("*"), h)
     _digest_files(REFERENTIEL_DIR.rglob("*"), h)
+    _digest_files(CHECKLIST_DIR.rglob("*"), h)
     return h.hexdigest()
 
 
@@ -84,10 +89,35 @@ _SQL_CLIENT = (
     ("SELECT * FROM answers WHERE mission_id=? ORDER BY indicator_id", "mission"),
     ("SELECT * FROM evidence WHERE mission_id=? AND removed=0 ORDER BY id", "mission"),
     ("SELECT * FROM actions WHERE mission_id=? ORDER BY id", "mission"),
+    ("SELECT * FROM sessions WHERE client_id=? ORDER BY reference", "client"),
+    ("SELECT * FROM session_samples WHERE mission_id=?", "mission"),
+    ("SELECT * FROM session_reviews WHERE mission_id=? ORDER BY reference, item_id", "mission"),
 )
+"""One query per table; the session tables come from a migration, absent from a database only ever
+opened read-only since (then there is nothing of them to hash)."""
+_SQL_PORTFOLIO = (
+    "SELECT id, profile FROM clients ORDER BY id",
+    "SELECT * FROM opportunity_assessments ORDER BY id",
+    "SELECT * FROM session_samples ORDER BY mission_id",
+    "SELECT mission_id, reference, item_id, status, updated_at FROM session_reviews "
+    "ORDER BY mission_id, reference, item_id",
+)
+"""What the portfolio shows beyond each client's current mission: every profile (prospects and
+clients without mission included), the opportunity verdicts, and the latest review of each client,
+which may belong to an earlier mission."""
+
 _SQL_PREVIOUS = ("SELECT m.id FROM missions m, missions cur WHERE cur.id=? AND m.client_id=cur.client_id "
                  "AND m.id<>cur.id AND (m.audit_date, m.created_at) < (cur.audit_date, cur.created_at) "
                  "ORDER BY m.audit_date DESC, m.created_at DESC LIMIT 1")
+
+
+def _rows_digest(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> bytes:
+    try:
+        return repr([tuple(r) for r in conn.execute(sql, params)]).encode()
+    except sqlite3.OperationalError as exc:  # a table of a migration not applied (read-only database)
+        if "no such table" not in str(exc):
+            raise
+        return b"-"
 
 
 def client_fingerprint(ws: Workspace, mission: Mission, *, today: dt.date, base: str | None = None) -> str:
@@ -102,7 +132,7 @@ def client_fingerprint(ws: Workspace, mission: Mission, *, today: dt.date, base:
     if conn is not None:
         keys = {"client": mission.client_id, "mission": mission.id}
         for sql, key in _SQL_CLIENT:
-            h.update(repr([tuple(r) for r in conn.execute(sql, (keys[key],))]).encode())
+            h.update(_rows_digest(conn, sql, (keys[key],)))
         row = conn.execute(_SQL_PREVIOUS, (mission.id,)).fetchone()
         if row is not None:
             h.update(repr([tuple(r) for r in conn.execute(
@@ -162,8 +192,13 @@ def portfolio_fingerprint(ws: Workspace, missions: Sequence[Mission], consultant
     h = hashlib.sha256(f"{consultant or ''}|{today.isoformat()}".encode())
     for mission in missions:
         h.update(client_fingerprint(ws, mission, today=today, base=base).encode())
-    # Clients without a mission still appear in the view.
-    h.update(",".join(sorted(c.id for c in ws.store.list_clients())).encode())
+    conn = getattr(ws.store, "connection", None)
+    if conn is not None:
+        for sql in _SQL_PORTFOLIO:
+            h.update(_rows_digest(conn, sql))
+    else:  # clients without a mission and prospects still appear in the view
+        for profile in ws.store.list_clients():
+            h.update(profile.model_dump_json().encode())
     return h.hexdigest()
 
 

@@ -346,7 +346,7 @@ def _export_xlsx(job: _Job) -> Path:
                                 client_name=job.client_name, views=task_views(job.ws, job.client_id, today, write=False),
                                 today=today, primary_color=settings.branding.primary_color, overwrite=True)
     prov = {
-        "Empreinte des données (input_hash)": job.provenance.get("input_hash", ""),
+        "Empreinte des données": job.provenance.get("input_hash", ""),
         "Généré le": _fr_stamp(job.provenance.get("generated_at", "")),
         "input_hash": job.provenance.get("input_hash", ""),
         "generated_at": job.provenance.get("generated_at", ""),

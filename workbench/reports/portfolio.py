@@ -28,19 +28,25 @@ from workbench.core.files import write_atomically
 from workbench.core.settings import Branding
 from workbench.core.vocab import ActionStatus, Category, Verdict
 from workbench.data import notebook
+from workbench.domain.opportunity import Support
 from workbench.domain.portfolio import (
     ClientGap,
     CycleStep,
+    FileReviewTotals,
     GapFrequency,
     PortfolioRow,
+    ProspectRow,
     audits_by_month,
     audits_due,
     by_consultant,
     cycle_step,
     days_until,
+    file_review,
+    file_review_totals,
     filter_consultant,
     frequent_gaps,
     overdue_actions,
+    prospects_by_verdict,
 )
 from workbench.reports.content import TEMPLATE_DIR, _svg, fr_number, fr_percent, logo_data_uri, next_audit
 from workbench.reports.pipeline import (
@@ -54,27 +60,51 @@ from workbench.reports.pipeline import (
 )
 from workbench.services.analysis import load_mission
 from workbench.services.lifecycle import alerts_for_portfolio
+from workbench.services.opportunity import list_prospects
+from workbench.services.sessions import session_review_summary
 from workbench.services.workspace import Workspace
 
 NOTEBOOK = notebook("portefeuille.ipynb")
 SECTIONS_DIR = TEMPLATE_DIR / "portfolio"
-SECTIONS = ("entete", "consultants", "clients", "echeances", "alertes", "ecarts", "provenance")
+SECTIONS = ("entete", "consultants", "clients", "dossiers", "echeances", "alertes", "ecarts", "prospects",
+            "provenance")
 OUT_DIR = "_portefeuille"
 """Folder under reports/ (a client id cannot start with an underscore: no clash)."""
 NO_CONSULTANT = "(non attribué)"
 
 
-def portfolio_rows(ws: Workspace, today: dt.date) -> list[PortfolioRow]:
-    """One row per client, from its current (latest) mission; a client without mission has no scores."""
+def _consultant(name: str | None) -> str:
+    return (name or "").strip() or NO_CONSULTANT
+
+
+def prospect_rows(ws: Workspace) -> list[ProspectRow]:
+    """The workspace's prospects (``services.opportunity.list_prospects``) with their consultant."""
+    consultants = {p.id: p.consultant for p in ws.store.list_clients()}
+    return [ProspectRow(p.client_id, p.name, _consultant(consultants.get(p.client_id)), p.verdict, p.verdict_label,
+                        p.assessed_on, Support(p.recommended_support).label if p.recommended_support else None,
+                        p.revenue_at_stake) for p in list_prospects(ws)]
+
+
+def portfolio_rows(ws: Workspace, today: dt.date, exclude: frozenset[str] = frozenset()) -> list[PortfolioRow]:
+    """One row per client (but those in ``exclude``: the prospects), from its current (latest)
+    mission; a client without mission has no scores. Each row carries the client's latest
+    session-file review."""
     rows = []
     missions: dict[str, Any] = {}
     for m in ws.store.list_missions():
         missions[m.client_id] = m
     for profile in ws.store.list_clients():
-        consultant = (profile.consultant or "").strip() or NO_CONSULTANT
+        if profile.id in exclude:
+            continue
+        consultant = _consultant(profile.consultant)
         mission = missions.get(profile.id)
         cycle = cycle_step(profile.certification, today)
-        error = ""
+        error = files_error = ""
+        files = None
+        try:
+            files = file_review(session_review_summary(ws, profile.id))
+        except WorkbenchError as exc:  # the scores are still shown
+            files_error = f"revue des dossiers illisible : {exc.message}"
         if mission is not None:
             try:
                 data = load_mission(ws, profile.id, mission.id, today=today)
@@ -84,7 +114,7 @@ def portfolio_rows(ws: Workspace, today: dt.date) -> list[PortfolioRow]:
             rows.append(PortfolioRow(profile.id, profile.name, consultant, tuple(profile.categories),
                                      mission.id if mission else None, None, None, None, 0, 0, 0, 0,
                                      cycle.deadline, cycle.label, days_until(cycle.deadline, today), cycle,
-                                     error=error))
+                                     error=error, files=files, files_error=files_error))
             continue
         counts = data.analysis.counts
         day, label = next_audit(data.mission, data.profile, today)
@@ -94,7 +124,8 @@ def portfolio_rows(ws: Workspace, today: dt.date) -> list[PortfolioRow]:
         rows.append(PortfolioRow(
             profile.id, profile.name, consultant, tuple(profile.categories), mission.id, data.referential.id,
             counts.readiness, counts.coverage, counts.nc_majeure, counts.nc_mineure,
-            overdue_actions(data.actions, today), open_actions, day, label, days_until(day, today), cycle, gaps))
+            overdue_actions(data.actions, today), open_actions, day, label, days_until(day, today), cycle, gaps,
+            files=files, files_error=files_error))
     return rows
 
 
@@ -111,6 +142,16 @@ class PortfolioContext:
     alerts: list[Any] = field(default_factory=list)
     """« À traiter » of the lifecycle calendar (services.lifecycle), most urgent first."""
     alerts_error: str = ""
+    prospects: list[ProspectRow] = field(default_factory=list)
+    """Prospects (opportunity assessment, no certification work yet): never among ``rows``."""
+
+    @property
+    def files(self) -> FileReviewTotals:
+        return file_review_totals(self.rows)
+
+    @property
+    def prospect_verdicts(self) -> list[tuple[str, int]]:
+        return prospects_by_verdict(self.prospects)
 
     @property
     def due(self) -> list[PortfolioRow]:
@@ -131,20 +172,24 @@ def load_portfolio(workspace: str | Path | None, consultant: str | None = None,
     try:
         generated = dt.datetime.now().astimezone()
         today = today or generated.date()
-        all_rows = portfolio_rows(ws, today)
+        all_prospects = prospect_rows(ws)
+        all_rows = portfolio_rows(ws, today, exclude=frozenset(p.client_id for p in all_prospects))
         rows = filter_consultant(all_rows, consultant)
-        if consultant and not rows:
-            known = sorted({r.consultant for r in all_rows})
+        prospects = filter_consultant(all_prospects, consultant)
+        if consultant and not rows and not prospects:
+            known = sorted({r.consultant for r in (*all_rows, *all_prospects)})
             raise UsageError(f"Aucun client pour le consultant « {consultant} » "
                              f"(consultants : {', '.join(known) or 'aucun'}).")
         references = {r.id: f"{r.title} {r.version}" for r in ws.library.versions}
-        digest = hashlib.sha256(json.dumps([[r.client_id, r.mission_id, r.readiness, r.nc_major, r.nc_minor,
-                                             r.overdue, str(r.next_audit)] for r in rows]).encode()).hexdigest()
+        digest = hashlib.sha256(json.dumps(
+            [[r.client_id, r.mission_id, r.readiness, r.nc_major, r.nc_minor, r.overdue, str(r.next_audit),
+              repr(r.files)] for r in rows]
+            + [[p.client_id, p.verdict, str(p.assessed_on), p.consultant] for p in prospects]).encode()).hexdigest()
         provenance = {"view": "portefeuille", "consultant": consultant or "tous", "clients": str(len(rows)),
-                      "input_hash": digest, "package_version": __version__,
+                      "prospects": str(len(prospects)), "input_hash": digest, "package_version": __version__,
                       "generated_at": generated.isoformat(timespec="seconds")}
         ctx = PortfolioContext(rows, consultant, today, ws.settings.branding, logo_data_uri(ws), generated,
-                               references, provenance)
+                               references, provenance, prospects=prospects)
         try:
             ctx.alerts = alerts_for_portfolio(ws, today, consultant=consultant)
         except WorkbenchError as exc:  # the view still shows everything else
@@ -292,7 +337,7 @@ def export_portfolio_xlsx(path: Path, ctx: PortfolioContext) -> Path:
         ws.title = title
         ws.append(headers)
         for row in rows:
-            ws.append([("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for v in row])
+            ws.append([("'" + v if isinstance(v, str) and v.startswith(("=", "+", "-", "@")) else v) for v in row])
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = w
         for cell in ws[1]:
@@ -319,6 +364,15 @@ def export_portfolio_xlsx(path: Path, ctx: PortfolioContext) -> Path:
             r.open_actions, r.next_audit, r.next_audit_type, r.next_audit_days, _cycle_text(r.cycle),
             r.cycle.deadline, r.cycle.days_left] for r in ctx.rows],
           [24, 32, 20, 26, 12, 12, 12, 14, 14, 14, 22, 14, 44, 16, 16])
+    sheet(wb.create_sheet(), "Revue des dossiers",
+          ["Client", "Raison sociale", "Consultant", "Mission revue", "Sessions", "Échantillon", "Revus",
+           "Complets", "Incomplets", "Pièces manquantes", "Revue", "Date de la revue"],
+          [[r.client_id, r.name, r.consultant, r.files.mission_id, r.files.sessions, r.files.sampled,
+            r.files.reviewed, r.files.complete, r.files.incomplete, r.files.missing_items,
+            "terminée" if r.files.finished else "en cours", r.files.last_review] if r.files else
+           [r.client_id, r.name, r.consultant, None, None, None, None, None, None, None,
+            r.files_error or "aucun échantillon", None] for r in ctx.rows],
+          [24, 32, 20, 26, 10, 12, 10, 10, 11, 18, 22, 16])
     sheet(wb.create_sheet(), "Audits à 90 jours",
           ["Date", "Client", "Raison sociale", "Consultant", "Type", "Jours restants", "Préparation", "NC majeures"],
           [[r.next_audit, r.client_id, r.name, r.consultant, r.next_audit_type, r.next_audit_days, r.readiness,
@@ -337,6 +391,12 @@ def export_portfolio_xlsx(path: Path, ctx: PortfolioContext) -> Path:
           [[{1: "à traiter", 2: "bientôt", 3: "à planifier"}.get(a.severity, str(a.severity)), a.client_name,
             a.consultant or "", a.kind.label, a.title, a.detail, a.date] for a in ctx.alerts],
           [12, 30, 20, 22, 44, 60, 12])
+    sheet(wb.create_sheet(), "Prospects",
+          ["Prospect", "Raison sociale", "Consultant", "Dernier verdict", "Évalué le",
+           "Chiffre d'affaires en jeu (€/an)", "Accompagnement recommandé"],
+          [[p.client_id, p.name, p.consultant, p.verdict_label or "non évalué", p.assessed_on, p.revenue_at_stake,
+            p.support_label or ""] for p in ctx.prospects],
+          [26, 34, 20, 22, 12, 16, 60])
     sheet(wb.create_sheet(), "Provenance", ["Clé", "Valeur"], [[k, v] for k, v in ctx.provenance.items()], [20, 70])
     wb.properties.creator = f"Qualiopi Workbench {__version__}"
     wb.properties.title = "Portefeuille Qualiopi"
@@ -371,7 +431,7 @@ def generate_portfolio(ws: Workspace, formats: Sequence[str] = ("html", "pdf", "
     started = time.perf_counter()
     wanted = parse_formats(formats)
     if consultant:
-        known = sorted({(p.consultant or "").strip() or NO_CONSULTANT for p in ws.store.list_clients()})
+        known = sorted({_consultant(p.consultant) for p in ws.store.list_clients()})
         if consultant.strip().casefold() not in {k.casefold() for k in known}:
             raise UsageError(f"aucun client pour le consultant « {consultant} » (consultants : "
                              f"{', '.join(known) or 'aucun'}).")

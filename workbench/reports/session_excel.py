@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -35,7 +36,7 @@ from workbench.core.files import write_atomically
 from workbench.domain.checklist import ReviewStatus, parse_status
 from workbench.domain.session_review import ItemReview
 from workbench.domain.sessions import COLUMNS
-from workbench.reports.excel import _write_text_as_text
+from workbench.reports.excel import CLIENT_PROPERTY, MISSION_PROPERTY, _write_text_as_text, guide_sheet
 from workbench.services.sessions import SESSIONS_SHEET, MissionReview, repository, save_item_reviews
 from workbench.services.workspace import Workspace
 
@@ -139,8 +140,11 @@ def export_checklist(path: Path, review: MissionReview, client_name: str, *, ove
         raise UsageError(f"Aucun échantillon pour la mission {review.mission.id} : tirez-le d'abord "
                          f"(workbench sessions sample {review.mission.client_id}).")
     wb = Workbook()
-    ws = wb.active
-    ws.title = CHECKLIST_SHEET
+    guide_sheet(wb.active, f"Revue des dossiers — {client_name}",
+                "Pour chaque point, choisissez le statut (Présent, Manquant, Sans objet) et notez au besoin ce que "
+                "vous avez vu, puis renvoyez le fichier au consultant. Ne supprimez ni les lignes ni les colonnes.",
+                list(EDITABLE.values()), CHECKLIST_SHEET)
+    ws = wb.create_sheet(CHECKLIST_SHEET)
     ws.append([h for h, _ in CHECK_COLUMNS])
     _header_style(ws)
     reviews = {(r.reference, r.item_id): r for r in review.reviews}
@@ -166,13 +170,9 @@ def export_checklist(path: Path, review: MissionReview, client_name: str, *, ove
 
     info = wb.create_sheet(INFO_SHEET)
     info.append(["Élément", "Valeur"])
-    for key, value in (("Client", client_name), ("Identifiant client", review.mission.client_id),
-                       ("Mission", review.mission.id), ("Graine de l'échantillon", str(review.sample.seed)),
+    for key, value in (("Client", client_name), ("Graine de l'échantillon", str(review.sample.seed)),
                        ("Version du logiciel", __version__),
-                       ("Généré le", dt.datetime.now().astimezone().strftime("%d/%m/%Y %H:%M")),
-                       ("Mode d'emploi", "Pour chaque point, choisissez le statut (Présent, Manquant, Sans objet) et "
-                        "notez au besoin ce que vous avez vu ; ne modifiez que les colonnes « Statut », « Note » et "
-                        "« Preuve vue », puis renvoyez le fichier au consultant.")):
+                       ("Généré le", dt.datetime.now().astimezone().strftime("%d/%m/%Y à %H:%M"))):
         info.append([key, value])
     _header_style(info)
     info.column_dimensions["A"].width = 26
@@ -181,7 +181,10 @@ def export_checklist(path: Path, review: MissionReview, client_name: str, *, ove
         _write_text_as_text(s)
     wb.properties.title = f"Revue des dossiers — {client_name}"
     wb.properties.creator = f"Qualiopi Workbench {__version__}"
-    wb.properties.keywords = f"mission={review.mission.id}; client={review.mission.client_id}"
+    wb.properties.keywords = "revue des dossiers; Qualiopi"
+    for name, value in ((CLIENT_PROPERTY, review.mission.client_id), (MISSION_PROPERTY, review.mission.id)):
+        wb.custom_doc_props.append(StringProperty(name=name, value=value))  # never shown to the client
+    wb.active = 0
     return _save(wb, path, overwrite)
 
 
@@ -271,16 +274,19 @@ def import_checklist(ws: Workspace, client_id: str, mission_id: str | None, path
     try:
         if CHECKLIST_SHEET not in wb.sheetnames:
             raise _refuse(path, f"la feuille « {CHECKLIST_SHEET} » est absente.")
-        info = {}
+        info = {p.name: _text(p.value) for p in wb.custom_doc_props if p.name}
         if INFO_SHEET in wb.sheetnames:
-            info = {_text(r[0]): _text(r[1]) for r in wb[INFO_SHEET].iter_rows(min_row=2, values_only=True)
-                    if r and len(r) > 1 and r[0] is not None}
+            for r in wb[INFO_SHEET].iter_rows(min_row=2, values_only=True):
+                if r and len(r) > 1 and r[0] is not None:
+                    info.setdefault(_text(r[0]), _text(r[1]))
         rows = [(n, list(cells)) for n, cells in enumerate(wb[CHECKLIST_SHEET].iter_rows(), start=1)]
     finally:
         wb.close()
-    if info.get("Identifiant client") != client_id or info.get("Mission") != mission.id:
-        raise _refuse(path, f"il a été exporté pour le client « {info.get('Identifiant client', '?')} », mission "
-                            f"« {info.get('Mission', '?')} », pas pour {client_id} / {mission.id}.")
+    file_client = info.get(CLIENT_PROPERTY) or info.get("Identifiant client")  # (sheet: older files)
+    file_mission = info.get(MISSION_PROPERTY) or info.get("Mission")
+    if file_client != client_id or file_mission != mission.id:
+        raise _refuse(path, f"il a été exporté pour le client « {file_client or '?'} », mission "
+                            f"« {file_mission or '?'} », pas pour {client_id} / {mission.id}.")
     header = [_text(c.value) for c in rows[0][1]] if rows else []
     needed = ["Référence", "ID point", VERSION, *EDITABLE.values()]
     missing = [h for h in needed if h not in header]

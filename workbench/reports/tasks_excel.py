@@ -27,6 +27,7 @@ from workbench import __version__
 from workbench.core.dates import fr_date
 from workbench.domain.tasks import TaskStatus, TaskView
 from workbench.reports.excel import (
+    CLIENT_PROPERTY,
     PlanImportError,
     SheetLayout,
     build_workbook,
@@ -82,12 +83,12 @@ def export_task_plan(path: Path, *, client_id: str, client_name: str, views: Seq
         rows.append([v.task.id, _version(v), v.task.title, v.task.what, ", ".join(map(str, v.task.indicators)),
                      v.task.owner, v.task.frequency_months, v.last_done, v.next_due, state, v.task.proof,
                      None, "", v.task.comment])
-    prov = {"Client": client_name, "Identifiant client": client_id, "Plan": "tâches récurrentes",
+    prov = {"Client": client_name, "Plan": "tâches récurrentes",
             "Situation au": fr_date(today), "Version du logiciel": __version__,
             "Généré le": dt.datetime.now().astimezone().strftime("%d/%m/%Y %H:%M")}
     wb = build_workbook(LAYOUT, rows, prov, title=f"Tâches qualité récurrentes — {client_name}",
-                        subject=f"Plan des tâches récurrentes — {client_id}",
-                        keywords=f"client={client_id}; plan=taches", custom={"workbench_client": client_id,
+                        subject=f"Plan des tâches récurrentes — {client_name}",
+                        keywords="tâches récurrentes; Qualiopi", custom={CLIENT_PROPERTY: client_id,
                                                                             "workbench_version": __version__},
                         primary_color=primary_color)
     return save_workbook(path, wb, overwrite=overwrite)
@@ -190,7 +191,7 @@ def import_task_plan(ws: Workspace, client_id: str, path: Path, *, force: bool =
     missing = [c for c in required if c not in header]
     if missing:
         raise refuse(path, f"colonne(s) manquante(s) dans « {TASK_SHEET} » : {', '.join(missing)}.", UNCHANGED)
-    file_client = provenance.get("Identifiant client")
+    file_client = provenance.get(CLIENT_PROPERTY) or provenance.get("Identifiant client")  # (sheet: older files)
     if file_client and file_client != client_id:
         raise refuse(path, f"il concerne le client « {file_client} », pas « {client_id} ».", UNCHANGED)
     col = {name: header.index(name) for name in required}

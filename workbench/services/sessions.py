@@ -333,6 +333,7 @@ def session_review_summary(workspace: Workspace | str | Path | None, client_id: 
         with_sample = [m for m in missions if repo.get_sample(m.id) is not None]
         out: dict[str, Any] = {"client_id": client_id, "sessions": repo.count(client_id), "mission_id": None,
                                "drawn_at": None, "sample_size": 0, "reviewed": 0, "complete": 0, "incomplete": 0,
+                               "missing_items": 0,
                                "finished": False, "last_review": None, "top_missing": [], "findings": []}
         if not with_sample:
             return out
@@ -345,6 +346,7 @@ def session_review_summary(workspace: Workspace | str | Path | None, client_id: 
             "mission_id": latest.id, "drawn_at": review.drawn_at.isoformat() if review.drawn_at else None,
             "sample_size": review.sample.size, "reviewed": res.reviewed, "complete": res.complete,
             "incomplete": sum(1 for f in res.files if f.missing), "finished": res.finished,
+            "missing_items": sum(f.missing for f in res.files),
             "last_review": (review.completed_on.isoformat() if review.completed_on
                             else last_change.date().isoformat() if last_change else None),
             "top_missing": [{"item": t.item.id, "label": t.item.label, "lacking": len(t.lacking),
