@@ -231,6 +231,7 @@ def notebook_html(executed: Path, *, title: str, settings: Settings, provenance:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
+    nb.metadata["title"] = title  # the page title, hence the PDF's title metadata
     # nbconvert's own templates (our template extends « lab »), also from a venv
     shared = [str(d / "nbconvert" / "templates") for d in base_jupyter_dirs()]
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR), *shared],
