@@ -21,9 +21,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workbench import referentiel  # noqa: E402
+from workbench.core import validation  # noqa: E402
 from workbench.core.vocab import AuditType, MissionType, Verdict  # noqa: E402
+from workbench.data import REFERENTIEL_DIR  # noqa: E402
 from workbench.domain.profile import ClientProfile  # noqa: E402
+from workbench.referential.library import load_library  # noqa: E402
 from workbench.store import SQLiteStore
 
 
@@ -42,10 +44,10 @@ def measure(fn: Callable[[], object], runs: int, warmup: int = 3) -> tuple[float
 def bench_yaml(runs: int) -> list[tuple[str, float, float]]:
     rows = []
     for name, loader in (("libyaml (CSafeLoader)", yaml.CSafeLoader), ("Python pur (SafeLoader)", yaml.SafeLoader)):
-        referentiel._SAFE_LOADER = loader  # the module reads this at call time
-        med, p95 = measure(lambda: referentiel.load_library(referentiel.REFERENTIEL_DIR), runs)
+        validation._SAFE_LOADER = loader  # the one YAML reader looks it up at call time
+        med, p95 = measure(lambda: load_library(REFERENTIEL_DIR), runs)
         rows.append((f"Chargement des 2 référentiels — {name}", med, p95))
-    referentiel._SAFE_LOADER = yaml.CSafeLoader
+    validation._SAFE_LOADER = yaml.CSafeLoader
     return rows
 
 

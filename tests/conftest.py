@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.errors import RunError
 from workbench.referential.library import default_library
 from workbench.services.workspace import Workspace
 
@@ -69,12 +68,13 @@ def seeded_mission(workspace_dir: Path):
 def chromium_path() -> str:
     """Debian's Chromium, found as the PDF export finds it. Browser tests never skip: a missing
     browser is a failure."""
-    from workbench.reports.pipeline import chromium_path as find_chromium
+    from workbench.core.settings import load_settings
 
-    try:
-        return find_chromium()
-    except RunError as exc:
-        pytest.fail(f"{exc} (make test l'installe : scripts/system-deps.sh).", pytrace=False)
+    found = load_settings().chromium()
+    if found is None:
+        pytest.fail("Chromium introuvable : installez le paquet Debian « chromium » (make test le fait : "
+                    "scripts/system-deps.sh).", pytrace=False)
+    return str(found)
 
 
 CHROMIUM_ARGS = [

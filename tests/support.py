@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.apps.interview.launch import HOST, voila_command, voila_env
+from workbench.apps.voila import HOST, PreparedApp, kernel_env, new_token
 
 #: The checkout (the tests run from it; the installed-wheel test deliberately runs elsewhere).
 REPO = Path(__file__).resolve().parent.parent
@@ -203,16 +203,18 @@ def _stop_server(server: VoilaServer) -> None:
 
 
 @contextlib.contextmanager
-def serve_voila(notebook: Path, *, env: dict[str, str], log_dir: Path, timeout: float = 60) -> Iterator[VoilaServer]:
-    """Serve one notebook on a free loopback port; always stopped on exit."""
+def serve_app(app: PreparedApp, *, env: dict[str, str], log_dir: Path, timeout: float = 60,
+              server_class: type[VoilaServer] = VoilaServer, **extra: object) -> Iterator[VoilaServer]:
+    """Serve a prepared app (see :mod:`workbench.apps.voila`) on a free loopback port, exactly as the
+    commands do; always stopped on exit."""
     port = free_port()
     log_path = log_dir / f"voila-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            voila_command(notebook, port=port), env=env, stdout=log, stderr=subprocess.STDOUT,
+            app.command(port), env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
-    server = VoilaServer(process, port, log_path)
+    server = server_class(process, port, log_path, **extra)
     try:
         wait_http(server.url, process, timeout, log_path)
         yield server
@@ -220,10 +222,14 @@ def serve_voila(notebook: Path, *, env: dict[str, str], log_dir: Path, timeout: 
         _stop_server(server)
 
 
-def interview_env(workspace: Path, client: str, mission: str | None) -> dict[str, str]:
-    env = voila_env(workspace, client, mission)
-    env.pop("WORKBENCH_DEBUG", None)
-    return env
+@contextlib.contextmanager
+def serve_interview(workspace: Path, client: str, mission: str | None, *, log_dir: Path) -> Iterator[VoilaServer]:
+    """The interview of a mission served as ``workbench interview`` does."""
+    from workbench.apps.interview.launch import interview_app
+
+    env = kernel_env(base={k: v for k, v in os.environ.items() if k != "WORKBENCH_DEBUG"})
+    with interview_app(workspace, client, mission) as app, serve_app(app, env=env, log_dir=log_dir) as server:
+        yield server
 
 
 # -- fixture data shared by the interview tests ------------------------------------------------
@@ -271,28 +277,18 @@ class DashboardServer(VoilaServer):
 
 @contextlib.contextmanager
 def serve_dashboard(workspace: Path, client: str, mission: str | None = None, *, log_dir: Path,
-                    timeout: float = 60, command=None) -> Iterator[DashboardServer]:
-    """Serve a client's dashboard exactly as ``workbench dashboard`` does (command line, private
-    configuration with the token, kernel environment); always stopped on exit. ``command(port,
-    config_dir)`` serves another app the same way (e.g. the session review)."""
-    from workbench.apps.dashboard.launch import dashboard_command, dashboard_env, new_token, private_config
+                    timeout: float = 60, prepare=None) -> Iterator[DashboardServer]:
+    """Serve a client's dashboard exactly as ``workbench dashboard`` does (private configuration with
+    the token, parameters injected, client-facing environment); always stopped on exit.
+    ``prepare(workspace, client, mission, token)`` serves another app the same way (e.g. the session
+    review, :func:`workbench.apps.sessions.launch.review_app`)."""
+    from workbench.apps.dashboard.launch import dashboard_app, dashboard_env
 
-    port = free_port()
     token = new_token()
-    log_path = log_dir / f"voila-dashboard-{port}.log"
-    env = dashboard_env(workspace, client, mission)
-    with private_config(token) as config_dir:
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                (command or dashboard_command)(port, config_dir), env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        server = DashboardServer(process, port, log_path, token=token)
-        try:
-            wait_http(server.url, process, timeout, log_path)
-            yield server
-        finally:
-            _stop_server(server)
+    with (prepare or dashboard_app)(workspace, client, mission, token) as app, serve_app(
+            app, env=dashboard_env(), log_dir=log_dir, timeout=timeout, server_class=DashboardServer,
+            token=token) as server:
+        yield server
 
 
 # -- client space (workbench serve) ------------------------------------------------------------

@@ -30,16 +30,13 @@ from workbench.apps.dashboard import (
 from workbench.apps.dashboard import dashboard_html as dashboard_html_fn
 from workbench.apps.dashboard.data import action_rows, plan_progress
 from workbench.apps.dashboard.launch import (
-    CONFIG_OPTION,
     NOTEBOOK,
-    config_data,
-    dashboard_command,
+    dashboard_app,
     dashboard_env,
+    dashboard_parameters,
     dashboard_url,
-    new_token,
-    private_config,
 )
-from workbench.apps.interview.launch import VOILA_CONFIG_DIR
+from workbench.apps.voila import CONFIG_OPTION, lockdown_config, new_token
 from workbench.core.errors import NotFoundError, StoreError, UsageError
 from workbench.core.vocab import ActionStatus, AuditType, Verdict
 from workbench.domain.records import Action
@@ -230,11 +227,11 @@ def test_errors_become_a_french_message_never_a_traceback(demo, monkeypatch):
 # -- notebook --------------------------------------------------------------------------------
 
 
-def _run_notebook(out: Path, parameters: dict | None = None) -> str:
+def _run_notebook(out: Path, parameters: dict | None = None, *, source: Path = NOTEBOOK) -> str:
     import nbformat
     import papermill as pm
 
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters=parameters or {}, kernel_name="python3",
+    pm.execute_notebook(str(source), str(out), parameters=parameters or {}, kernel_name="python3",
                         progress_bar=False, log_output=False)
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
@@ -244,14 +241,14 @@ def _run_notebook(out: Path, parameters: dict | None = None) -> str:
 
 
 @pytest.mark.notebook
-def test_notebook_shows_the_client_from_the_environment_and_ignores_the_query_string(demo, tmp_path,
+def test_served_notebook_shows_the_client_of_its_parameters_whatever_the_environment(demo, tmp_path,
                                                                                        monkeypatch):
     db = demo / "workbench.db"
     before = digest(db)
-    monkeypatch.setenv("WORKBENCH_CLIENT", A)
-    monkeypatch.setenv("WORKBENCH_MISSION", "")
-    monkeypatch.setenv("QUERY_STRING", f"client={B}&mission={B}-m1")  # what Voilà forwards
-    html = _run_notebook(tmp_path / "a.ipynb")
+    monkeypatch.setenv("WORKBENCH_CLIENT", B)  # neither a variable…
+    monkeypatch.setenv("QUERY_STRING", f"client={B}&mission={B}-m1")  # …nor what Voilà forwards is read
+    with dashboard_app(demo, A, None, new_token()) as app:
+        html = _run_notebook(tmp_path / "a.ipynb", source=app.notebook)
     # the latest mission (2026 referential); no internal id shown to the client
     assert "Forma Sud Conseil SAS" in html and "décret n° 2026-728" in html and f"{A}-m2" not in html
     assert "CFA Bâtiment Avenir" not in html and B not in html
@@ -267,9 +264,8 @@ def test_notebook_with_papermill_parameters(demo, tmp_path):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("client", ["client-inconnu", "../cfa-batiment-avenir", ""])
-def test_notebook_with_a_bad_client_shows_a_french_error(demo, tmp_path, monkeypatch, client):
-    monkeypatch.setenv("WORKBENCH_CLIENT", client)
-    html = _run_notebook(tmp_path / "x.ipynb")
+def test_notebook_with_a_bad_client_shows_a_french_error(demo, tmp_path, client):
+    html = _run_notebook(tmp_path / "x.ipynb", {"workspace": str(demo), "client": client})
     assert "Impossible d'afficher le tableau de bord" in html
     assert "CFA Bâtiment Avenir" not in html and "Forma Sud Conseil" not in html
 
@@ -277,44 +273,52 @@ def test_notebook_with_a_bad_client_shows_a_french_error(demo, tmp_path, monkeyp
 # -- launcher --------------------------------------------------------------------------------
 
 
-def test_command_line_is_locked_down_and_reads_only_the_private_config(tmp_path):
-    cmd = dashboard_command(8899, tmp_path)
-    assert str(NOTEBOOK) in cmd
-    for flag in ("--strip_sources=True", "--show_tracebacks=False", "--Voila.ip=127.0.0.1", "--no-browser",
-                 "--VoilaConfiguration.allow_template_override=NO",
-                 "--VoilaConfiguration.allow_theme_override=NO", "--port=8899"):
-        assert flag in cmd
-    configs = [a for a in cmd if a.startswith(CONFIG_OPTION)]
-    assert configs == [f"{CONFIG_OPTION}{tmp_path}"]
-    assert not any("token" in a for a in cmd)  # never in the process list
+def test_command_line_names_only_the_app_and_its_private_config(tmp_path):
+    token = new_token()
+    with dashboard_app(tmp_path, A, None, token) as app:
+        cmd = app.command(8899)
+        assert str(app.notebook) in cmd and app.notebook.name == NOTEBOOK.name
+        assert "--port=8899" in cmd and "--no-browser" in cmd
+        configs = [a for a in cmd if a.startswith(CONFIG_OPTION)]
+        assert configs == [f"{CONFIG_OPTION}{app.config_dir}"]
+        assert not any(token in a or "token" in a for a in cmd)  # never in the process list
+        stored = json.loads((app.config_dir / "voila.json").read_text(encoding="utf-8"))
+        assert stored == lockdown_config(token)
+        # the client is a parameter of the served notebook, injected by papermill
+        injected = [c for c in json.loads(app.notebook.read_text(encoding="utf-8"))["cells"]
+                    if "injected-parameters" in c["metadata"].get("tags", [])]
+        assert len(injected) == 1 and f'client = "{A}"' in "".join(injected[0]["source"])
+    assert not app.folder.exists()
 
 
-def test_private_config_keeps_the_interview_csp_and_adds_the_token():
+def test_lockdown_is_one_configuration_with_the_token_added():
     token = new_token()
     assert len(token) >= 40 and token != new_token()
-    base = json.loads((VOILA_CONFIG_DIR / "voila.json").read_text(encoding="utf-8"))
-    data = config_data(token)
-    assert data["Voila"]["token"] == token
+    base, data = lockdown_config(), lockdown_config(token)
+    assert data["Voila"]["token"] == token and "token" not in base["Voila"]
     assert data["Voila"]["tornado_settings"] == base["Voila"]["tornado_settings"]
     assert "default-src 'self'" in data["Voila"]["tornado_settings"]["headers"]["Content-Security-Policy"]
-    assert data["VoilaConfiguration"]["file_allowlist"] == []
-    assert data["VoilaConfiguration"]["show_tracebacks"] is False
-    with private_config(token) as folder:
-        path = folder / "voila.json"
-        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert data["Voila"]["ip"] == "127.0.0.1"
+    lock = data["VoilaConfiguration"]
+    assert lock["file_allowlist"] == [] and lock["show_tracebacks"] is False and lock["strip_sources"] is True
+    assert lock["allow_template_override"] == "NO" and lock["allow_theme_override"] == "NO"
+    with dashboard_app(Path("/tmp"), A, None, token) as app:
+        path = app.config_dir / "voila.json"
+        assert stat.S_IMODE(app.folder.stat().st_mode) == 0o700
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(app.notebook.stat().st_mode) == 0o600
         assert json.loads(path.read_text())["Voila"]["token"] == token
-    assert not folder.exists()
+        app.forget_config()
+        assert not app.config_dir.exists() and app.notebook.exists()
     assert dashboard_url(8867, token) == f"http://127.0.0.1:8867/?token={token}"
 
 
-def test_kernel_environment_fixes_a_valid_client(tmp_path):
-    env = dashboard_env(tmp_path, A, None, base={"WORKBENCH_DEBUG": "1", "QUERY_STRING": "client=b", "PATH": "/bin"})
-    assert env["WORKBENCH_CLIENT"] == A and env["WORKBENCH_MISSION"] == ""
-    assert env["WORKBENCH_WORKSPACE"] == str(tmp_path)
-    assert "WORKBENCH_DEBUG" not in env and "QUERY_STRING" not in env
+def test_client_is_validated_and_the_environment_is_client_facing(tmp_path):
+    assert dashboard_parameters(tmp_path, A, None) == {"workspace": str(tmp_path), "client": A, "mission": ""}
+    env = dashboard_env(base={"WORKBENCH_DEBUG": "1", "QUERY_STRING": "client=b", "PATH": "/bin"})
+    assert "WORKBENCH_DEBUG" not in env and "QUERY_STRING" not in env and env["PATH"] == "/bin"
     with pytest.raises(UsageError):
-        dashboard_env(tmp_path, "../" + B, None)
+        dashboard_parameters(tmp_path, "../" + B, None)
 
 
 # -- command line ----------------------------------------------------------------------------

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.support import interview_env, serve_voila
-from workbench.apps.interview.launch import NOTEBOOK
+from tests.support import serve_interview
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +51,7 @@ def test_answer_an_indicator_in_voila_and_read_it_back(browser, seeded_mission, 
     workspace_dir, mission = seeded_mission
     db = workspace_dir / "workbench.db"
     external: list[str] = []
-    with serve_voila(NOTEBOOK, env=interview_env(workspace_dir, mission.client_id, mission.id),
-                     log_dir=tmp_path) as server:
+    with serve_interview(workspace_dir, mission.client_id, mission.id, log_dir=tmp_path) as server:
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
         try:
             page = context.new_page()

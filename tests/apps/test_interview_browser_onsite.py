@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.support import interview_env, serve_voila
-from workbench.apps.interview.launch import NOTEBOOK
+from tests.support import serve_interview
 
 pytestmark = pytest.mark.browser
 
@@ -34,8 +33,7 @@ def in_viewport(page, selector: str) -> bool:
 
 def test_onsite_interview_in_the_browser(browser, seeded_mission, tmp_path):
     workspace_dir, mission = seeded_mission
-    with serve_voila(NOTEBOOK, env=interview_env(workspace_dir, mission.client_id, mission.id),
-                     log_dir=tmp_path) as server:
+    with serve_interview(workspace_dir, mission.client_id, mission.id, log_dir=tmp_path) as server:
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         try:
             page = open_app(context, server.url, server)

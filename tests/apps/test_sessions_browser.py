@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support import seed_sample, serve_dashboard
-from workbench.apps.sessions.launch import review_command
+from workbench.apps.sessions.launch import review_app
 from workbench.domain.checklist import ReviewStatus
 from workbench.services.sessions import repository
 from workbench.services.workspace import Workspace
@@ -21,7 +21,7 @@ def test_review_one_file_through_the_page(browser, seeded_mission, tmp_path):
     with Workspace.open(ws_dir) as ws:
         sample = seed_sample(ws, mission.client_id, mission.id)
     target = sample.references[1]
-    with serve_dashboard(ws_dir, mission.client_id, mission.id, log_dir=tmp_path, command=review_command) as server:
+    with serve_dashboard(ws_dir, mission.client_id, mission.id, log_dir=tmp_path, prepare=review_app) as server:
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
         try:
             page = context.new_page()

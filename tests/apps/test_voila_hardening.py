@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import json
 import os
 import re
 import signal
@@ -25,10 +24,10 @@ from pathlib import Path
 import pytest
 
 from tests.support import REPO, descendants, free_port, stop
-from workbench.apps.interview.launch import VOILA_CONFIG_DIR
+from workbench.apps.voila import lockdown_config
 from workbench.cli.serve import check_port
 
-MAX_KERNELS = json.loads((VOILA_CONFIG_DIR / "voila.json").read_text())["CappedKernelManager"]["max_kernels"]
+MAX_KERNELS = lockdown_config()["CappedKernelManager"]["max_kernels"]
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -105,15 +104,15 @@ def test_interview_requires_its_token_and_refuses_foreign_hosts(seeded_mission, 
         assert "build_app(" not in body  # sources still stripped
 
 
-def test_dashboard_refuses_foreign_hosts(demo_workspace, tmp_path):
-    with run_app("dashboard", "forma-sud-conseil", demo_workspace, tmp_path) as (proc, port, token):
+def test_dashboard_refuses_foreign_hosts(demo, tmp_path):
+    with run_app("dashboard", "forma-sud-conseil", demo, tmp_path) as (proc, port, token):
         status, body = get(port, f"/?token={token}", host=f"evil.example:{port}")
         assert status == 403 and "Forma Sud" not in body
         assert kernels(proc.pid) == []
 
 
-def test_fifty_page_loads_leave_at_most_the_cap_of_kernels(demo_workspace, tmp_path, capsys):
-    with run_app("dashboard", "forma-sud-conseil", demo_workspace, tmp_path) as (proc, port, token):
+def test_fifty_page_loads_leave_at_most_the_cap_of_kernels(demo, tmp_path, capsys):
+    with run_app("dashboard", "forma-sud-conseil", demo, tmp_path) as (proc, port, token):
         counts, statuses = [], []
         for _ in range(50):
             status, body = get(port, f"/?token={token}")
@@ -127,15 +126,6 @@ def test_fifty_page_loads_leave_at_most_the_cap_of_kernels(demo_workspace, tmp_p
         assert max(counts) <= MAX_KERNELS
         # each kernel of this app takes 100 to 200 MB: the cap bounds the whole server
         assert rss < (MAX_KERNELS + 1) * 300
-
-
-@pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory) -> Path:
-    from workbench.services.demo import build_demo
-
-    ws_dir = tmp_path_factory.mktemp("demo-hardening") / "espace"
-    build_demo(ws_dir).close()
-    return ws_dir
 
 
 def test_port_probe_accepts_a_port_in_time_wait_and_refuses_a_listening_one():

@@ -56,3 +56,31 @@ def test_file_system_errors_are_reported_in_french(tmp_path):
     r = run_cli("client", "new", "acme", "--template", "cfa", "--name", "ACME", "--workspace", "/proc/nope")
     assert r.code == 9 and "accès impossible à /proc/nope" in r.err and "introuvable" in r.err
     assert "Traceback" not in r.err
+
+
+def test_each_setting_from_arguments_then_environment_then_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("WORKBENCH_BUSY_TIMEOUT_S", raising=False)
+    (tmp_path / "workbench.yaml").write_text("busy_timeout_s: 5\nbundle_signing_key: " + "k" * 40 + "\n",
+                                            encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert settings.busy_timeout_s == 5 and settings.bundle_signing_key == "k" * 40
+    monkeypatch.setenv("WORKBENCH_BUSY_TIMEOUT_S", "2")
+    assert load_settings(tmp_path).busy_timeout_s == 2  # the environment before the file
+    assert load_settings(tmp_path, busy_timeout_s=1).busy_timeout_s == 1  # an argument before both
+    assert load_settings(tmp_path).environment()["WORKBENCH_BUSY_TIMEOUT_S"] == "2.0"  # handed to kernels
+    assert "WORKBENCH_BUNDLE_SIGNING_KEY" not in load_settings(tmp_path).environment()  # the secret is not
+
+
+def test_a_bad_value_names_its_source(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_BUSY_TIMEOUT_S", "-3")
+    with pytest.raises(WorkbenchError) as info:
+        load_settings(tmp_path)
+    assert info.value.exit_code == 2 and "Variable d'environnement WORKBENCH_BUSY_TIMEOUT_S invalide" in info.value.message
+    r = run_cli("client", "list", workspace=tmp_path, env={"WORKBENCH_BUSY_TIMEOUT_S": "-3"})
+    assert r.code == 2 and "WORKBENCH_BUSY_TIMEOUT_S" in r.err and "Traceback" not in r.err
+    monkeypatch.delenv("WORKBENCH_BUSY_TIMEOUT_S")
+    (tmp_path / "workbench.yaml").write_text("bundle_signing_key: court\n", encoding="utf-8")
+    with pytest.raises(WorkbenchError) as info:
+        load_settings(tmp_path)
+    assert "workbench.yaml" in info.value.message and "« bundle_signing_key »" in info.value.message
+    assert "clé de signature trop courte" in info.value.message

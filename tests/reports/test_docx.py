@@ -119,3 +119,20 @@ def test_cli_report_docx_and_template_error_exit_code(ws, tmp_path):
         assert "rapport.docx" in r.err and "« inconnue »" in r.err
     finally:
         own.unlink()
+
+
+@pytest.mark.notebook
+def test_word_export_reuses_the_report_run_load(ws, monkeypatch):
+    """One read of the mission per report: the Word file is built from the run's data and provenance."""
+    import workbench.reports.content as content
+    import workbench.services.analysis as analysis
+    from workbench.reports.pipeline import generate_report
+
+    reads = []
+    real = analysis.load_mission
+    monkeypatch.setattr(analysis, "load_mission", lambda *a, **k: reads.append(a[1]) or real(*a, **k))
+    monkeypatch.setattr(content, "load_mission", lambda *a, **k: pytest.fail("the mission was read again"))
+    result = generate_report(ws, "word-client", formats=("docx", "xlsx"), today=dt.date(2026, 12, 1))
+    assert reads == ["word-client"]
+    _, text = _text(result.paths["docx"])
+    assert result.provenance["input_hash"] in text

@@ -145,6 +145,22 @@ def test_executed_notebook_records_papermill_parameters(built):
     assert params["client"] == ALPHA and params["mission"] == built["missions"][ALPHA].id
     assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    # One day and one snapshot for the whole report, given by the run; provenance in the metadata.
+    result = built["results"][ALPHA]
+    assert params["today"] == dt.date.fromisoformat(result.provenance["generated_at"][:10]).isoformat()
+    assert params["input_hash"] == result.provenance["input_hash"]
+    assert nb.metadata["workbench"]["provenance"] == result.provenance
+    assert "workbench_provenance" not in json.dumps([c.get("outputs", []) for c in nb.cells])
+
+
+def test_report_context_refuses_data_changed_since_the_run_started(built):
+    from workbench.reports.content import load_report_context
+
+    ctx = load_report_context(built["ws"].path, ALPHA, today="2026-11-02",
+                              expected_hash=built["results"][ALPHA].provenance["input_hash"])
+    assert ctx.data.analysis is not None and ctx.generated_at.tzinfo is not None
+    with pytest.raises(RunError, match="ont changé pendant la préparation du rapport"):
+        load_report_context(built["ws"].path, ALPHA, expected_hash="0" * 64)
 
 
 # -- HTML -----------------------------------------------------------------------------------

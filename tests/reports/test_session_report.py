@@ -58,8 +58,8 @@ def test_report_section(reviewed):
     ctx = load_report_context(ws_dir, mission.client_id, mission.id)
     html = render_section(ctx, "dossiers")
     assert re.search(r"<h2>\d+\. Revue des dossiers</h2>", html)
-    contents = render_section(ctx, "sommaire")  # the contents table lists it with the same number
-    assert re.search(r'<a href="#dossiers">\d+\. Revue des dossiers</a>', contents)
+    contents = render_section(ctx, "sommaire")
+    assert re.search(r'<a href="#dossiers">\d+\. Revue des dossiers</a>', contents)  # in the contents table
     assert f"graine {sample.seed}" in html and "heuristique du projet" in html
     for ref in sample.references:
         assert ref in html

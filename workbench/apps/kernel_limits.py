@@ -1,7 +1,7 @@
 """Kernels of the Voilà apps (interview, dashboard preview): capped per server, idle ones culled.
 
 Each page load of a Voilà app starts a Python kernel (100 to 200 MB). Closed tabs and reloads used
-to leave theirs behind. The packaged Voilà configuration (``apps/interview/voila_config/voila.json``)
+to leave theirs behind. The Voilà configuration every app shares (:func:`workbench.apps.voila.lockdown_config`)
 therefore:
 
 * culls kernels idle for 10 minutes with no page connected (``MappingKernelManager.cull_*``);

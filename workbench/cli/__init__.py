@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
-import os
+import re
 import signal
 import sqlite3
 import sys
@@ -19,10 +19,11 @@ from collections.abc import Sequence
 
 from workbench import __version__
 from workbench.core.errors import UsageError, WorkbenchError
-from workbench.core.settings import ENV_WORKSPACE
+from workbench.core.settings import ENV_WORKSPACE, load_settings
 from workbench.core.text import SafeStream
 
-# argparse looks its messages up through gettext at call time; give it French ones.
+# argparse's English messages and their French versions. They are translated where argparse hands
+# them to us (the parser's ``error`` and the help formatter), without touching argparse itself.
 _ARGPARSE_FR = {
     "usage: ": "usage : ",
     "positional arguments": "arguments positionnels",
@@ -45,11 +46,38 @@ _ARGPARSE_FR = {
 }
 
 
-def _fr(message: str) -> str:
-    return _ARGPARSE_FR.get(message, message)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sr]|%s")
 
 
-argparse._ = _fr  # type: ignore[attr-defined]
+def _pattern(template: str) -> re.Pattern[str]:
+    regex, last = "", 0
+    for m in _PLACEHOLDER.finditer(template):
+        regex += re.escape(template[last:m.start()]) + f"(?P<{m.group(1) or 'arg'}>.+?)"
+        last = m.end()
+    return re.compile(regex + re.escape(template[last:]) + r"\Z", re.S)
+
+
+_ARGPARSE_PATTERNS = [(_pattern(en), fr) for en, fr in _ARGPARSE_FR.items()]
+
+
+def french(message: str) -> str:
+    """An argparse message in French (nested messages too); unknown messages are kept as they are."""
+    for pattern, fr in _ARGPARSE_PATTERNS:
+        found = pattern.match(message)
+        if found:
+            values = {k: french(v) if k == "message" else v for k, v in found.groupdict().items()}
+            return _PLACEHOLDER.sub(lambda t, v=values: v[t.group(1) or "arg"], fr)
+    return message
+
+
+class FrenchHelpFormatter(argparse.HelpFormatter):
+    """Help and usage with French headings."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001, ANN201 - argparse's signature
+        return super().add_usage(usage, actions, groups, french("usage: ") if prefix is None else prefix)
+
+    def start_section(self, heading):  # noqa: ANN001, ANN201
+        return super().start_section(french(heading) if heading else heading)
 
 OS_ERROR_EXIT = 9
 _ERRNO_FR = {
@@ -85,8 +113,17 @@ COMMAND_MODULES = [
 
 
 class FrenchParser(argparse.ArgumentParser):
+    """An argument parser that speaks French and reports bad arguments as a :class:`UsageError`."""
+
+    def __init__(self, *args, add_help: bool = True, **kwargs) -> None:  # noqa: ANN002, ANN003
+        kwargs.setdefault("formatter_class", FrenchHelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help=french("show this help message and exit"))
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message}\n{self.format_usage().strip()}\nAide : {self.prog} --help")
+        raise UsageError(f"{french(message)}\n{self.format_usage().strip()}\nAide : {self.prog} --help")
 
 
 def workspace_parent() -> argparse.ArgumentParser:
@@ -138,6 +175,14 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def _debug(args: argparse.Namespace | None) -> bool:
+    """The ``debug`` setting (``WORKBENCH_DEBUG``…), False when the settings themselves are unreadable."""
+    try:
+        return load_settings(getattr(args, "workspace", None)).debug
+    except WorkbenchError:
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Nothing read from the store or a file may drive the terminal: control characters are shown as «�».
     streams = sys.stdout, sys.stderr
@@ -156,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
+    args = None
     try:
         args = parser.parse_args(argv)
         return int(args.func(args) or 0)
@@ -179,7 +225,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"Erreur : accès impossible à{target or ' un fichier'} : {reason}.", file=sys.stderr)
         return OS_ERROR_EXIT
     except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
-        if os.environ.get("WORKBENCH_DEBUG"):
+        if _debug(args):
             traceback.print_exc()
         print(
             f"Erreur interne inattendue ({type(exc).__name__} : {exc}). "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.apps.interview.launch import NOTEBOOK, voila_env
+from workbench.apps.interview.launch import interview_app
+from workbench.apps.voila import kernel_env
 from workbench.cli.common import open_workspace, settings_from
 from workbench.cli.serve import check_port, serve_with_token
 from workbench.core.dates import fr_date
@@ -40,8 +41,8 @@ def cmd_interview(args: argparse.Namespace) -> int:
               "immédiatement. Ctrl+C pour arrêter.")
         print(f"Journal technique du serveur : {log}", flush=True)
 
-    env = voila_env(settings.workspace, client, mission.id)
-    env.pop("WORKBENCH_DEBUG", None)
-    code = serve_with_token(NOTEBOOK, args.port, env, open_browser=not args.no_browser, announce=announce, log=log)
+    code = serve_with_token(lambda token: interview_app(settings.workspace, client, mission.id, token), args.port,
+                            kernel_env(settings, client_facing=True), open_browser=not args.no_browser,
+                            announce=announce, log=log)
     print("Entretien fermé ; toutes les réponses sont dans l'espace de travail.")
     return code

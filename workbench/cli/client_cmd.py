@@ -9,7 +9,14 @@ from typing import Any
 
 import yaml
 
-from workbench.cli.common import open_workspace, parse_categories, parse_date, print_json, print_table
+from workbench.cli.common import (
+    folders_from,
+    open_workspace,
+    parse_categories,
+    parse_date,
+    print_json,
+    print_table,
+)
 from workbench.core.dates import fr_date
 from workbench.core.errors import ReferentialError, UsageError
 from workbench.core.validation import read_yaml
@@ -161,7 +168,7 @@ def _from_public_list(args: argparse.Namespace, client_id: str) -> tuple[ClientP
     entry = find_provider(Path(args.from_public_list), siret=args.siret, nda=args.nda)
     data = entry.profile_data()
     notes: list[str] = []
-    template = load_template(args.template) if args.template else None
+    template = load_template(args.template, folders_from(args)) if args.template else None
     base: dict[str, Any] = template.profile.model_dump(mode="json", exclude_unset=True) if template else {}
     base.update(data)
     if args.name:
@@ -187,12 +194,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     client_id = validate_client_id(args.id)
     if args.from_public_list:
         profile, remaining, origin = _from_public_list(args, client_id)
-        template = load_template(args.template) if args.template else None
+        template = load_template(args.template, folders_from(args)) if args.template else None
     else:
         if not args.template:
             raise UsageError("Indiquez un modèle (--template) ou une liste publique (--from-public-list FICHIER.csv "
                              "avec --siret ou --nda).")
-        template = load_template(args.template)
+        template = load_template(args.template, folders_from(args))
         profile = profile_from_template(
             template, client_id, args.name or client_id, siret=args.siret, nda=args.nda,
             consultant=args.consultant, prospect=True if args.prospect else None,
@@ -535,7 +542,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    templates = list_templates()
+    templates = list_templates(folders_from(args))
     if args.json:
         print_json([t.model_dump(mode="json") for t in templates])
         return 0

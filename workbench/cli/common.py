@@ -11,12 +11,25 @@ from collections.abc import Sequence
 from workbench.core.errors import UsageError
 from workbench.core.settings import Settings, load_settings
 from workbench.core.vocab import Category, Condition
+from workbench.data import DataFolders
 from workbench.referential.applicability import INCOMPATIBLE_CONDITIONS, with_implied
+from workbench.referential.library import Library, library_for
 from workbench.services.workspace import Workspace
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings, with the command line's arguments first (see :mod:`workbench.core.settings`)."""
     return load_settings(getattr(args, "workspace", None))
+
+
+def folders_from(args: argparse.Namespace) -> DataFolders:
+    """Where the data is read: the workspace's own folders, then the package's."""
+    return DataFolders.of(settings_from(args))
+
+
+def library_from(args: argparse.Namespace) -> Library:
+    """The referential versions of the workspace (the firm's files overriding the package's)."""
+    return library_for(folders_from(args))
 
 
 def open_workspace(args: argparse.Namespace, *, create: bool = False) -> Workspace:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.apps.dashboard.data import open_readonly
-from workbench.apps.dashboard.launch import DEFAULT_PORT, NOTEBOOK, dashboard_env
+from workbench.apps.dashboard.launch import DEFAULT_PORT, dashboard_app, dashboard_env
 from workbench.cli.common import settings_from
 from workbench.cli.serve import check_port, serve_with_token
 from workbench.domain.profile import validate_client_id
@@ -44,7 +44,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         print("Adresse personnelle, valable jusqu'à l'arrêt : ne la transmettez qu'à ce client. "
               "Ctrl+C pour arrêter.", flush=True)
 
-    code = serve_with_token(NOTEBOOK, args.port, dashboard_env(settings.workspace, client, args.mission),
-                            open_browser=not args.no_browser, announce=announce)
+    code = serve_with_token(lambda token: dashboard_app(settings.workspace, client, args.mission, token),
+                            args.port, dashboard_env(settings), open_browser=not args.no_browser, announce=announce)
     print("Tableau de bord arrêté.")
     return code

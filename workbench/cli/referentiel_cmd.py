@@ -7,6 +7,7 @@ import datetime as dt
 
 from workbench.cli.common import (
     conditions_from_flags,
+    library_from,
     parse_categories,
     parse_date,
     print_json,
@@ -16,7 +17,7 @@ from workbench.core.dates import fr_date
 from workbench.core.errors import ReferentialError, UsageError
 from workbench.referential.applicability import Scope, evaluate
 from workbench.referential.diff import diff
-from workbench.referential.library import Referential, default_library
+from workbench.referential.library import Referential
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -72,7 +73,7 @@ def _state(ref: Referential, today: dt.date) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    lib = default_library()
+    lib = library_from(args)
     today = dt.date.today()
     rows = [
         {
@@ -117,7 +118,7 @@ def _parse_number(raw: str) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    lib = default_library()
+    lib = library_from(args)
     ref = _as_usage(lib.get, args.version_id) if args.version_id else lib.for_date(dt.date.today())
     ind = _as_usage(ref.indicator, _parse_number(args.number))
     if args.json:
@@ -173,7 +174,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_applicable(args: argparse.Namespace) -> int:
-    lib = default_library()
+    lib = library_from(args)
     audit_date = parse_date(args.audit_date, "date d'audit") if args.audit_date else None
     ref = _as_usage(lib.resolve, args.version_id, audit_date)
     scope = Scope(
@@ -214,7 +215,7 @@ def cmd_applicable(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    lib = default_library()
+    lib = library_from(args)
     result = diff(_as_usage(lib.get, args.from_id), _as_usage(lib.get, args.to_id))
     if args.json:
         print_json(result.to_dict())

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import signal
 import socket
 import subprocess
 import webbrowser
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-from workbench.apps.dashboard.launch import (
-    dashboard_command,
-    dashboard_url,
-    new_token,
-    private_config,
-    wait_listening,
-)
-from workbench.apps.interview.launch import HOST
+from workbench.apps.voila import HOST, PreparedApp, app_url, new_token, wait_listening
 from workbench.core.errors import RunError, UsageError
 
 
@@ -78,23 +71,25 @@ def supervise(cmd: list[str], env: dict[str, str], *, when_started: Callable[[su
     return 0 if code in (0, -2, -15, 130) else code
 
 
-def serve_with_token(notebook: Path, port: int, env: dict[str, str], *, open_browser: bool,
-                     announce: Callable[[str], None], log: Path | None = None) -> int:
-    """Serve a Voilà app behind a fresh random token (read from a private config file, deleted once
-    the server has started), Host header checked, kernels capped and culled (packaged config).
+def serve_with_token(prepare: Callable[[str], AbstractContextManager[PreparedApp]], port: int, env: dict[str, str],
+                     *, open_browser: bool, announce: Callable[[str], None], log: Path | None = None) -> int:
+    """Serve a Voilà app behind a fresh random token, with the lockdown every app shares (Host header
+    checked, kernels capped and culled: :mod:`workbench.apps.voila`).
 
-    ``announce(url)`` prints the address with its token once the server listens.
+    ``prepare(token)`` writes the app (private configuration holding the token, parameterised
+    notebook); the configuration is deleted once the server has read it. ``announce(url)`` prints the
+    address with its token once the server listens.
     """
     token = new_token()
-    url = dashboard_url(port, token)
-    with private_config(token) as config_dir:
+    url = app_url(port, token)
+    with prepare(token) as app:
 
         def started(proc: subprocess.Popen) -> None:
             if not wait_listening(port, proc):
                 raise RunError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
-            shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
+            app.forget_config()  # read at start-up: the token leaves the disk
             announce(url)
             if open_browser:
                 webbrowser.open(url)
 
-        return supervise(dashboard_command(port, config_dir, notebook), env, when_started=started, log=log)
+        return supervise(app.command(port), env, when_started=started, log=log)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from workbench.cli.common import open_workspace, print_json, print_table
-from workbench.core.errors import RunError, UsageError
+from workbench.core.errors import UsageError
 from workbench.domain.checklist import parse_status
 from workbench.domain.profile import validate_client_id
 from workbench.domain.sampling import STRATUM_LABELS, parse_period
@@ -290,20 +290,10 @@ def cmd_import_checklist(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the review like the dashboard (one client, loopback, token), with a writable store."""
-    import shutil
-    import subprocess
-    import webbrowser
-
-    from workbench.apps.dashboard.launch import (
-        dashboard_env,
-        dashboard_url,
-        new_token,
-        private_config,
-        wait_listening,
-    )
-    from workbench.apps.sessions.launch import review_command
+    from workbench.apps.sessions.launch import review_app
+    from workbench.apps.voila import kernel_env
     from workbench.cli.common import settings_from
-    from workbench.cli.serve import check_port, supervise
+    from workbench.cli.serve import check_port, serve_with_token
     from workbench.services.sessions import mission_review
 
     client = validate_client_id(args.client)
@@ -313,21 +303,14 @@ def cmd_app(args: argparse.Namespace) -> int:
     if review.sample is None:
         raise UsageError(f"Aucun échantillon pour la mission {review.mission.id} : workbench sessions sample {client}")
     check_port(args.port)
-    token = new_token()
-    url = dashboard_url(args.port, token)
-    with private_config(token) as config_dir:
 
-        def started(proc: subprocess.Popen) -> None:
-            if not wait_listening(args.port, proc):
-                raise RunError(f"Voilà s'est arrêté avant d'être prêt (code {proc.wait()}).")
-            shutil.rmtree(config_dir, ignore_errors=True)  # read at start-up: the token leaves the disk
-            print(f"Revue des dossiers de {client}, mission {review.mission.id} :")
-            print(f"  {url}")
-            print("Chaque modification est enregistrée aussitôt. Ctrl+C pour arrêter.")
-            if not args.no_browser:
-                webbrowser.open(url)
+    def announce(url: str) -> None:
+        print(f"Revue des dossiers de {client}, mission {review.mission.id} :")
+        print(f"  {url}")
+        print("Chaque modification est enregistrée aussitôt. Ctrl+C pour arrêter.", flush=True)
 
-        code = supervise(review_command(args.port, config_dir),
-                         dashboard_env(settings.workspace, client, review.mission.id), when_started=started)
+    code = serve_with_token(lambda token: review_app(settings.workspace, client, review.mission.id, token),
+                            args.port, kernel_env(settings, client_facing=True), open_browser=not args.no_browser,
+                            announce=announce)
     print("Revue des dossiers fermée ; tout est enregistré dans l'espace de travail.")
     return code

@@ -13,10 +13,10 @@ import yaml
 from pydantic import ValidationError
 
 from workbench.cli.common import print_json, settings_from
-from workbench.core.errors import UsageError
+from workbench.core.errors import ConfigError, UsageError
 from workbench.core.files import write_atomically
 from workbench.core.settings import CONFIG_FILE, Branding
-from workbench.core.validation import describe_validation_error
+from workbench.core.validation import describe_validation_error, read_yaml
 
 FIELDS = (("firm", "--firm", "NOM", "nom du cabinet"), ("consultant", "--consultant", "NOM", "consultant signataire"),
           ("logo", "--logo", "FICHIER", "logo (PNG, JPEG ou SVG), chemin relatif à l'espace de travail ou absolu"),
@@ -71,12 +71,10 @@ def cmd_set(args: argparse.Namespace) -> int:
     try:
         branding = Branding.model_validate(merged)
     except ValidationError as exc:
-        text, _, field = describe_validation_error(exc, merged, list_key="\0")
+        text, _, field = describe_validation_error(exc, merged, list_key=None)
         raise UsageError(f"valeur refusée pour « {LABELS.get(field, field)} » : {text}. Rien n'a été modifié.") from None
     path = settings.workspace / CONFIG_FILE
-    data = {}
-    if path.exists():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = (read_yaml(path, "Fichier de configuration", ConfigError) if path.exists() else None) or {}
     data["branding"] = {k: v for k, v in branding.model_dump().items() if v is not None}
     settings.workspace.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda t: t.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),

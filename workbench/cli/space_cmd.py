@@ -168,7 +168,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                   "(docs/espace-client.md).", flush=True)
         print("Ctrl+C pour arrêter.", flush=True)
 
-    configure_logging()
+    configure_logging(settings.debug)
     serve(state, on_ready=ready)
     print("Espace client arrêté.")
     return 0

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from workbench.core.errors import ReferentialError
+from workbench.core.errors import ReferentialError, WorkbenchError
 
 _PYDANTIC_FR = {
     "missing": "champ obligatoire manquant",
@@ -36,34 +37,45 @@ _PYDANTIC_FR = {
 }
 
 
+def describe_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) in French."""
+    kind = error.get("type", "")
+    if kind == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    text = _PYDANTIC_FR.get(kind, error.get("msg", "valeur invalide"))
+    if kind == "enum":
+        expected = error.get("ctx", {}).get("expected")
+        return text + f" : {error.get('input')!r}" + (f" (attendu : {expected})" if expected else "")
+    if kind != "missing" and not isinstance(error.get("input"), dict | list):
+        text += f" : {error.get('input')!r}"
+    return text
+
+
 def describe_validation_error(
-    err: ValidationError, raw: Any, *, list_key: str = "indicators"
+    err: ValidationError, raw: Any = None, *, list_key: str | None = "indicators"
 ) -> tuple[str, str | None, str | None]:
-    """Turn the first pydantic error into (French text, indicator label, dotted field)."""
+    """The first pydantic error as (French text, indicator label, dotted field).
+
+    When the error is inside ``raw[list_key]`` (a list of indicators, or a mapping keyed by
+    indicator id), the indicator is named separately and the field is relative to it."""
     first = err.errors()[0]
     loc = list(first.get("loc", ()))
     indicator = None
-    if len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int):
-        idx = loc[1]
-        try:
-            item = raw[list_key][idx]
-            ref = item.get("number", idx + 1) if isinstance(item, dict) else idx + 1
-            ident = item.get("id") if isinstance(item, dict) else None
-        except (KeyError, IndexError, TypeError, AttributeError):
-            ref, ident = idx + 1, None
-        indicator = f"{ref}" + (f" ({ident})" if ident else "")
+    if list_key is not None and len(loc) >= 2 and loc[0] == list_key:
+        key = loc[1]
+        if isinstance(key, int):
+            try:
+                item = raw[list_key][key]
+                ref = item.get("number", key + 1) if isinstance(item, dict) else key + 1
+                ident = item.get("id") if isinstance(item, dict) else None
+            except (KeyError, IndexError, TypeError, AttributeError):
+                ref, ident = key + 1, None
+            indicator = f"{ref}" + (f" ({ident})" if ident else "")
+        else:
+            indicator = str(key)
         loc = loc[2:]
     field = ".".join(str(p) for p in loc) or None
-    kind = first.get("type", "")
-    text = _PYDANTIC_FR.get(kind, first.get("msg", "valeur invalide"))
-    if kind == "value_error":
-        msg = str(first.get("msg", ""))
-        text = msg.removeprefix("Value error, ")
-    elif kind == "enum":
-        expected = first.get("ctx", {}).get("expected")
-        text += f" : {first.get('input')!r}" + (f" (attendu : {expected})" if expected else "")
-    elif kind not in ("missing",):
-        text += f" : {first.get('input')!r}" if not isinstance(first.get("input"), dict) else ""
+    text = describe_error(first)
     more = len(err.errors()) - 1
     if more:
         text += f" (et {more} autre(s) erreur(s))"
@@ -73,24 +85,23 @@ def describe_validation_error(
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_yaml(path: Path, what: str) -> Any:
-    """Read a YAML file, turning every I/O or syntax problem into a French ReferentialError."""
+def read_yaml(path: Path, what: str, error: type[WorkbenchError] = ReferentialError) -> Any:
+    """Read a YAML file (with libyaml when present), turning every I/O or syntax problem into a
+    French ``error`` (a :class:`ReferentialError` unless the caller's layer has its own)."""
+    extra = {"path": str(path)} if error is ReferentialError else {}
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ReferentialError(f"{what} introuvable : {path}", path=str(path)) from None
+        raise error(f"{what} introuvable : {path}", **extra) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ReferentialError(f"{what} illisible : {path} ({exc})", path=str(path)) from None
+        raise error(f"{what} illisible : {path} ({exc})", **extra) from None
     try:
         return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader (C if available)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntaxe invalide"
-        raise ReferentialError(
-            f"{what} mal formé : {path}{where} : erreur de syntaxe YAML ({problem}).",
-            path=str(path),
-        ) from None
+        raise error(f"{what} mal formé : {path}{where} : erreur de syntaxe YAML ({problem}).", **extra) from None
 
 
 def data_error(what: str, path: Path, text: str, indicator: str | None = None,

@@ -1,71 +1,63 @@
 """Closed vocabularies shared by the whole package.
 
-Every enum carries the French label shown to users; identifiers stay in English.
+Identifiers stay in English; every member that users see carries its French label, declared with the
+member itself through one mechanism, :class:`LabelledEnum` (``NAME = "value", "Libellé"``).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 
-class Category(StrEnum):
+class LabelledEnum(StrEnum):
+    """A string enum whose members carry their French label: ``NAME = "value", "Libellé"``.
+
+    The value alone is what is stored and typed (``Verdict("conforme")``); ``.label`` is shown."""
+
+    _label: str
+
+    def __new__(cls, value: str, label: str) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    @classmethod
+    def labels(cls) -> dict[Self, str]:
+        """Member -> French label, in declaration order."""
+        return {m: m.label for m in cls}
+
+
+class Category(LabelledEnum):
     """Action categories of article L.6313-1 of the Code du travail."""
 
-    AF = "AF"
-    BC = "BC"
-    VAE = "VAE"
-    CFA = "CFA"
-
-    @property
-    def label(self) -> str:
-        return CATEGORY_LABELS[self]
+    AF = "AF", "Actions de formation"
+    BC = "BC", "Bilans de compétences"
+    VAE = "VAE", "Validation des acquis de l'expérience"
+    CFA = "CFA", "Actions de formation par apprentissage (CFA)"
 
 
-CATEGORY_LABELS = {
-    Category.AF: "Actions de formation",
-    Category.BC: "Bilans de compétences",
-    Category.VAE: "Validation des acquis de l'expérience",
-    Category.CFA: "Actions de formation par apprentissage (CFA)",
-}
-
-
-class Condition(StrEnum):
+class Condition(LabelledEnum):
     """Situations of the provider that switch conditional indicators on or off."""
 
-    CERTIFYING = "certifying"
-    ALTERNANCE = "alternance"
-    WORK_PERIODS = "work_periods"
-    SUBCONTRACTING = "subcontracting"
-    SHORT_COURSES_ONLY = "short_courses_only"
-
-    @property
-    def label(self) -> str:
-        return CONDITION_LABELS[self]
+    CERTIFYING = "certifying", "prestations certifiantes (RNCP / RS)"
+    ALTERNANCE = "alternance", "formations en alternance"
+    WORK_PERIODS = "work_periods", "périodes en situation de travail (stage, AFEST, alternance)"
+    SUBCONTRACTING = "subcontracting", "recours à la sous-traitance ou au portage salarial"
+    SHORT_COURSES_ONLY = "short_courses_only", "uniquement des formations de 2 jours ou moins"
 
 
-CONDITION_LABELS = {
-    Condition.CERTIFYING: "prestations certifiantes (RNCP / RS)",
-    Condition.ALTERNANCE: "formations en alternance",
-    Condition.WORK_PERIODS: "périodes en situation de travail (stage, AFEST, alternance)",
-    Condition.SUBCONTRACTING: "recours à la sous-traitance ou au portage salarial",
-    Condition.SHORT_COURSES_ONLY: "uniquement des formations de 2 jours ou moins",
-}
-
-
-class NCGrading(StrEnum):
+class NCGrading(LabelledEnum):
     """How a non-conformity on an indicator may be graded."""
 
-    MAJOR_ONLY = "major_only"
-    MINOR_OR_MAJOR = "minor_or_major"
-    UNKNOWN = "unknown"
-
-    @property
-    def label(self) -> str:
-        return {
-            NCGrading.MAJOR_ONLY: "NC majeure uniquement",
-            NCGrading.MINOR_OR_MAJOR: "NC mineure ou majeure",
-            NCGrading.UNKNOWN: "Gradation non fixée (incertain)",
-        }[self]
+    MAJOR_ONLY = "major_only", "NC majeure uniquement"
+    MINOR_OR_MAJOR = "minor_or_major", "NC mineure ou majeure"
+    UNKNOWN = "unknown", "Gradation non fixée (incertain)"
 
 
 class IndicatorKind(StrEnum):
@@ -73,164 +65,91 @@ class IndicatorKind(StrEnum):
     SPECIFIC = "specific"
 
 
-class SubcontractorRule(StrEnum):
+class SubcontractorRule(LabelledEnum):
     """Treatment of an indicator when the sampled action was delivered as a subcontractor."""
 
-    FULL = "full"
-    NOT_APPLICABLE = "not_applicable"
-    MISSIONS_ENTRUSTED = "missions_entrusted"
-    ADAPTED = "adapted"
-
-    @property
-    def label(self) -> str:
-        return {
-            SubcontractorRule.FULL: "Évalué normalement",
-            SubcontractorRule.NOT_APPLICABLE: "Non applicable au sous-traitant",
-            SubcontractorRule.MISSIONS_ENTRUSTED: "Évalué selon les missions confiées",
-            SubcontractorRule.ADAPTED: "Exigence adaptée pour le sous-traitant",
-        }[self]
+    FULL = "full", "Évalué normalement"
+    NOT_APPLICABLE = "not_applicable", "Non applicable au sous-traitant"
+    MISSIONS_ENTRUSTED = "missions_entrusted", "Évalué selon les missions confiées"
+    ADAPTED = "adapted", "Exigence adaptée pour le sous-traitant"
 
 
-class ChangeKind(StrEnum):
+class ChangeKind(LabelledEnum):
     """What changed in an indicator between two referential versions."""
 
-    NONE = "none"
-    WORDING = "wording"
-    SUBSTANTIVE = "substantive"
-    NEW = "new"
-
-    @property
-    def label(self) -> str:
-        return {
-            ChangeKind.NONE: "Inchangé",
-            ChangeKind.WORDING: "Reformulation",
-            ChangeKind.SUBSTANTIVE: "Modification de fond",
-            ChangeKind.NEW: "Nouvel indicateur",
-        }[self]
+    NONE = "none", "Inchangé"
+    WORDING = "wording", "Reformulation"
+    SUBSTANTIVE = "substantive", "Modification de fond"
+    NEW = "new", "Nouvel indicateur"
 
 
-class ReferentialStatus(StrEnum):
-    DEFINITIVE = "definitive"
-    PROVISIONAL = "provisional"
-
-    @property
-    def label(self) -> str:
-        return {
-            ReferentialStatus.DEFINITIVE: "définitif",
-            ReferentialStatus.PROVISIONAL: "provisoire",
-        }[self]
+class ReferentialStatus(LabelledEnum):
+    DEFINITIVE = "definitive", "définitif"
+    PROVISIONAL = "provisional", "provisoire"
 
 
-class Verdict(StrEnum):
+class Verdict(LabelledEnum):
     """Verdicts a consultant gives on an indicator."""
 
-    CONFORME = "conforme"
-    NC_MINEURE = "nc_mineure"
-    NC_MAJEURE = "nc_majeure"
-    NON_APPLICABLE = "non_applicable"
-    NON_EVALUE = "non_evalue"
-
-    @property
-    def label(self) -> str:
-        return VERDICT_LABELS[self]
+    CONFORME = "conforme", "Conforme"
+    NC_MINEURE = "nc_mineure", "NC mineure"
+    NC_MAJEURE = "nc_majeure", "NC majeure"
+    NON_APPLICABLE = "non_applicable", "Non applicable"
+    NON_EVALUE = "non_evalue", "Non évalué"
 
     @property
     def is_nc(self) -> bool:
         return self in (Verdict.NC_MINEURE, Verdict.NC_MAJEURE)
 
 
-VERDICT_LABELS = {
-    Verdict.CONFORME: "Conforme",
-    Verdict.NC_MINEURE: "NC mineure",
-    Verdict.NC_MAJEURE: "NC majeure",
-    Verdict.NON_APPLICABLE: "Non applicable",
-    Verdict.NON_EVALUE: "Non évalué",
-}
+class QuestionKind(LabelledEnum):
+    YES_NO = "yes_no", "oui / non"
+    SINGLE_CHOICE = "single_choice", "choix unique"
+    MULTIPLE_CHOICE = "multiple_choice", "choix multiples"
+    TEXT = "text", "texte libre"
+    DATE = "date", "date"
+    NUMBER = "number", "nombre"
 
 
-class QuestionKind(StrEnum):
-    YES_NO = "yes_no"
-    SINGLE_CHOICE = "single_choice"
-    MULTIPLE_CHOICE = "multiple_choice"
-    TEXT = "text"
-    DATE = "date"
-    NUMBER = "number"
-
-
-class Role(StrEnum):
+class Role(LabelledEnum):
     """People interviewed during a pre-audit."""
 
-    DIRECTION = "direction"
-    REFERENT_PEDAGOGIQUE = "referent_pedagogique"
-    FORMATEUR = "formateur"
-    REFERENT_HANDICAP = "referent_handicap"
-    ADMINISTRATIF = "administratif"
-    APPRENANT = "apprenant"
-    ENTREPRISE = "entreprise"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
+    DIRECTION = "direction", "Direction"
+    REFERENT_PEDAGOGIQUE = "referent_pedagogique", "Référent pédagogique"
+    FORMATEUR = "formateur", "Formateur"
+    REFERENT_HANDICAP = "referent_handicap", "Référent handicap"
+    ADMINISTRATIF = "administratif", "Administratif / commercial"
+    APPRENANT = "apprenant", "Apprenant"
+    ENTREPRISE = "entreprise", "Entreprise d'accueil"
 
 
-ROLE_LABELS = {
-    Role.DIRECTION: "Direction",
-    Role.REFERENT_PEDAGOGIQUE: "Référent pédagogique",
-    Role.FORMATEUR: "Formateur",
-    Role.REFERENT_HANDICAP: "Référent handicap",
-    Role.ADMINISTRATIF: "Administratif / commercial",
-    Role.APPRENANT: "Apprenant",
-    Role.ENTREPRISE: "Entreprise d'accueil",
-}
-
-
-class MissionType(StrEnum):
-    PRE_AUDIT = "pre_audit"
-    AUDIT_BLANC = "audit_blanc"
-    PREP_SURVEILLANCE = "prep_surveillance"
-    PREP_RENOUVELLEMENT = "prep_renouvellement"
-    POINT_SUIVI = "point_suivi"
+class MissionType(LabelledEnum):
+    PRE_AUDIT = "pre_audit", "Pré-audit"
+    AUDIT_BLANC = "audit_blanc", "Audit à blanc"
+    PREP_SURVEILLANCE = "prep_surveillance", "Préparation de l'audit de surveillance"
+    PREP_RENOUVELLEMENT = "prep_renouvellement", "Préparation de l'audit de renouvellement"
+    POINT_SUIVI = "point_suivi", "Point de suivi"
     """A follow-up visit of an outsourced quality manager: no grid, a summary deliverable."""
 
-    @property
-    def label(self) -> str:
-        return {
-            MissionType.PRE_AUDIT: "Pré-audit",
-            MissionType.AUDIT_BLANC: "Audit à blanc",
-            MissionType.PREP_SURVEILLANCE: "Préparation de l'audit de surveillance",
-            MissionType.PREP_RENOUVELLEMENT: "Préparation de l'audit de renouvellement",
-            MissionType.POINT_SUIVI: "Point de suivi",
-        }[self]
+
+class AuditType(LabelledEnum):
+    INITIAL = "initial", "Audit initial"
+    SURVEILLANCE = "surveillance", "Audit de surveillance"
+    RENOUVELLEMENT = "renouvellement", "Audit de renouvellement"
 
 
-class AuditType(StrEnum):
-    INITIAL = "initial"
-    SURVEILLANCE = "surveillance"
-    RENOUVELLEMENT = "renouvellement"
-
-    @property
-    def label(self) -> str:
-        return {
-            AuditType.INITIAL: "Audit initial",
-            AuditType.SURVEILLANCE: "Audit de surveillance",
-            AuditType.RENOUVELLEMENT: "Audit de renouvellement",
-        }[self]
+class ActionStatus(LabelledEnum):
+    A_FAIRE = "a_faire", "À faire"
+    EN_COURS = "en_cours", "En cours"
+    FAIT = "fait", "Fait"
+    ABANDONNE = "abandonne", "Abandonné"
 
 
-class ActionStatus(StrEnum):
-    A_FAIRE = "a_faire"
-    EN_COURS = "en_cours"
-    FAIT = "fait"
-    ABANDONNE = "abandonne"
-
-    @property
-    def label(self) -> str:
-        return {
-            ActionStatus.A_FAIRE: "À faire",
-            ActionStatus.EN_COURS: "En cours",
-            ActionStatus.FAIT: "Fait",
-            ActionStatus.ABANDONNE: "Abandonné",
-        }[self]
+# Label tables, for code that wants a mapping.
+CATEGORY_LABELS = Category.labels()
+CONDITION_LABELS = Condition.labels()
+VERDICT_LABELS = Verdict.labels()
+ROLE_LABELS = Role.labels()
 
 
 def parse_enum(enum_cls: type[StrEnum], raw: str, what: str) -> StrEnum:

@@ -18,10 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from workbench.core.dates import fr_date
-from workbench.core.vocab import ActionStatus, AuditType, MissionType
+from workbench.core.vocab import ActionStatus, AuditType, LabelledEnum, MissionType
 from workbench.domain.calendar import CalendarKind, ClientCalendarInput, client_calendar
 from workbench.domain.tasks import TaskStatus
 
@@ -29,22 +28,12 @@ SURVEILLANCE_NOTICE_DAYS = 90
 NC_NOTICE_DAYS = 30
 
 
-class AlertKind(StrEnum):
-    TASK_OVERDUE = "task_overdue"
-    ACTION_OVERDUE = "action_overdue"
-    STALE_EVIDENCE = "stale_evidence"
-    SURVEILLANCE_UNPLANNED = "surveillance_unplanned"
-    NC_DEADLINE = "nc_deadline"
-
-    @property
-    def label(self) -> str:
-        return {
-            AlertKind.TASK_OVERDUE: "Tâche en retard",
-            AlertKind.ACTION_OVERDUE: "Action en retard",
-            AlertKind.STALE_EVIDENCE: "Preuve trop ancienne à la date de l'audit",
-            AlertKind.SURVEILLANCE_UNPLANNED: "Surveillance à planifier",
-            AlertKind.NC_DEADLINE: "Échéance de NC proche",
-        }[self]
+class AlertKind(LabelledEnum):
+    TASK_OVERDUE = "task_overdue", "Tâche en retard"
+    ACTION_OVERDUE = "action_overdue", "Action en retard"
+    STALE_EVIDENCE = "stale_evidence", "Preuve trop ancienne à la date de l'audit"
+    SURVEILLANCE_UNPLANNED = "surveillance_unplanned", "Surveillance à planifier"
+    NC_DEADLINE = "nc_deadline", "Échéance de NC proche"
 
 
 @dataclass(frozen=True)

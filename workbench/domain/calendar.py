@@ -23,10 +23,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from workbench.core.dates import add_months, fr_date
-from workbench.core.vocab import ActionStatus, AuditType, MissionType, Verdict
+from workbench.core.vocab import ActionStatus, AuditType, LabelledEnum, MissionType, Verdict
 from workbench.domain.audit_cycle import CycleDates
 from workbench.domain.tasks import TaskStatus, TaskView
 
@@ -34,26 +33,15 @@ MAJOR_LIFT_MONTHS = 3
 MINOR_PLAN_MONTHS = 6
 
 
-class CalendarKind(StrEnum):
-    CERTIFICATE_EXPIRY = "certificate_expiry"
-    SURVEILLANCE_WINDOW = "surveillance_window"
-    RENEWAL_WINDOW = "renewal_window"
-    AUDIT = "audit"
-    NC_DEADLINE = "nc_deadline"
-    ACTION_DUE = "action_due"
-    TASK_DUE = "task_due"
+class CalendarKind(LabelledEnum):
+    CERTIFICATE_EXPIRY = "certificate_expiry", "Fin de validité du certificat"
+    SURVEILLANCE_WINDOW = "surveillance_window", "Fenêtre de l'audit de surveillance"
+    RENEWAL_WINDOW = "renewal_window", "Fenêtre conseillée du renouvellement"
+    AUDIT = "audit", "Audit ou mission prévu"
+    NC_DEADLINE = "nc_deadline", "Échéance de levée de NC"
+    ACTION_DUE = "action_due", "Échéance d'action"
+    TASK_DUE = "task_due", "Tâche récurrente à faire"
 
-    @property
-    def label(self) -> str:
-        return {
-            CalendarKind.CERTIFICATE_EXPIRY: "Fin de validité du certificat",
-            CalendarKind.SURVEILLANCE_WINDOW: "Fenêtre de l'audit de surveillance",
-            CalendarKind.RENEWAL_WINDOW: "Fenêtre conseillée du renouvellement",
-            CalendarKind.AUDIT: "Audit ou mission prévu",
-            CalendarKind.NC_DEADLINE: "Échéance de levée de NC",
-            CalendarKind.ACTION_DUE: "Échéance d'action",
-            CalendarKind.TASK_DUE: "Tâche récurrente à faire",
-        }[self]
 
 
 #: Reminders, in days before the item starts (calendar alarms).

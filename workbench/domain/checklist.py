@@ -6,7 +6,6 @@ Pure apart from :func:`load_checklist`, which reads and validates the shipped fi
 
 from __future__ import annotations
 
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,33 +13,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workbench.core.errors import ReferentialError
 from workbench.core.validation import load_yaml_model
-from workbench.core.vocab import Category
-from workbench.data import DATA_DIR
+from workbench.core.vocab import Category, LabelledEnum
+from workbench.data import DATA_DIR, SESSION_CHECKLIST, DataFolders
 from workbench.domain.sessions import Funding, Session
 
-CHECKLIST_DIR = DATA_DIR / "session_checklist"
+CHECKLIST_DIR = DATA_DIR / SESSION_CHECKLIST
 DEFAULT_CHECKLIST = "dossier-session"
 
 
-class ReviewStatus(StrEnum):
+class ReviewStatus(LabelledEnum):
     """What the reviewer found for one item of one file."""
 
-    PRESENT = "present"
-    MISSING = "missing"
-    NOT_APPLICABLE = "not_applicable"
-    UNCHECKED = "unchecked"
-
-    @property
-    def label(self) -> str:
-        return REVIEW_STATUS_LABELS[self]
-
-
-REVIEW_STATUS_LABELS = {
-    ReviewStatus.PRESENT: "Présent",
-    ReviewStatus.MISSING: "Manquant",
-    ReviewStatus.NOT_APPLICABLE: "Sans objet",
-    ReviewStatus.UNCHECKED: "Non vérifié",
-}
+    PRESENT = "present", "Présent"
+    MISSING = "missing", "Manquant"
+    NOT_APPLICABLE = "not_applicable", "Sans objet"
+    UNCHECKED = "unchecked", "Non vérifié"
 
 
 def parse_status(raw: str) -> ReviewStatus:
@@ -148,8 +135,11 @@ def _load(path: Path, _mtime: float) -> Checklist:
     return load_yaml_model(Checklist, path, "liste de contrôle des dossiers")
 
 
-def load_checklist(name: str = DEFAULT_CHECKLIST, directory: Path | None = None) -> Checklist:
-    path = (directory or CHECKLIST_DIR) / f"{name}.yaml"
+def load_checklist(name: str = DEFAULT_CHECKLIST, directory: Path | None = None,
+                   folders: DataFolders | None = None) -> Checklist:
+    """The checklist ``name`` from ``directory``, else the workspace's (``folders``), else the package's."""
+    found = None if directory else (folders or DataFolders()).find(SESSION_CHECKLIST, name)
+    path = found or (directory or CHECKLIST_DIR) / f"{name}.yaml"
     try:
         mtime = path.stat().st_mtime
     except OSError:

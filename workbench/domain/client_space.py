@@ -12,9 +12,9 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from workbench.core.errors import UsageError
+from workbench.core.vocab import LabelledEnum
 
 # -- access codes ---------------------------------------------------------------------------
 
@@ -63,18 +63,15 @@ def parse_expiry(raw: str, today: dt.date) -> dt.date:
     return day
 
 
-class AccessRefusal(StrEnum):
-    UNKNOWN = "inconnu"
-    REVOKED = "revoque"
-    EXPIRED = "expire"
+class AccessRefusal(LabelledEnum):
+    UNKNOWN = "inconnu", "Ce code d'accès n'est pas reconnu. Vérifiez-le ou demandez-en un à votre consultant."
+    REVOKED = "revoque", "Ce code d'accès a été révoqué. Demandez un nouveau code à votre consultant."
+    EXPIRED = "expire", "Ce code d'accès a expiré. Demandez un nouveau code à votre consultant."
 
     @property
     def message(self) -> str:
-        return {
-            AccessRefusal.UNKNOWN: "Ce code d'accès n'est pas reconnu. Vérifiez-le ou demandez-en un à votre consultant.",
-            AccessRefusal.REVOKED: "Ce code d'accès a été révoqué. Demandez un nouveau code à votre consultant.",
-            AccessRefusal.EXPIRED: "Ce code d'accès a expiré. Demandez un nouveau code à votre consultant.",
-        }[self]
+        """What the client is told (the label)."""
+        return self.label
 
 
 # -- what the client changes ----------------------------------------------------------------
@@ -83,34 +80,17 @@ CLIENT_ACTOR = "client"
 """The author recorded in the history for everything done from the client space."""
 
 
-class ChangeKind(StrEnum):
-    ACTION_DONE = "action_faite"
-    TASK_DONE = "tache_faite"
-    COMMENT = "commentaire"
-    EVIDENCE = "preuve"
-
-    @property
-    def label(self) -> str:
-        return {
-            ChangeKind.ACTION_DONE: "Action marquée faite",
-            ChangeKind.TASK_DONE: "Tâche marquée faite",
-            ChangeKind.COMMENT: "Commentaire",
-            ChangeKind.EVIDENCE: "Preuve ajoutée",
-        }[self]
+class ChangeKind(LabelledEnum):
+    ACTION_DONE = "action_faite", "Action marquée faite"
+    TASK_DONE = "tache_faite", "Tâche marquée faite"
+    COMMENT = "commentaire", "Commentaire"
+    EVIDENCE = "preuve", "Preuve ajoutée"
 
 
-class Review(StrEnum):
-    PENDING = "en_attente"
-    ACCEPTED = "accepte"
-    SENT_BACK = "renvoye"
-
-    @property
-    def label(self) -> str:
-        return {
-            Review.PENDING: "En attente de votre consultant",
-            Review.ACCEPTED: "Validé",
-            Review.SENT_BACK: "Renvoyé",
-        }[self]
+class Review(LabelledEnum):
+    PENDING = "en_attente", "En attente de votre consultant"
+    ACCEPTED = "accepte", "Validé"
+    SENT_BACK = "renvoye", "Renvoyé"
 
 
 MAX_TEXT = 2000

@@ -40,10 +40,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from workbench.core.dates import add_months
-from workbench.core.vocab import AuditType, NCGrading, Verdict
+from workbench.core.vocab import AuditType, LabelledEnum, NCGrading, Verdict
 from workbench.domain.records import Answer, Evidence
 from workbench.referential.applicability import IndicatorApplicability
 from workbench.referential.library import Indicator
@@ -214,20 +213,12 @@ def counts_by_criterion(statuses: Iterable[IndicatorStatus]) -> dict[int, Counts
 # -- projection ------------------------------------------------------------------------------
 
 
-class Outcome(StrEnum):
-    FAVORABLE = "favorable"
-    FAVORABLE_WITH_MINORS = "favorable_with_minors"
-    BLOCKED_BY_MINORS = "blocked_by_minors"
-    BLOCKED_BY_MAJOR = "blocked_by_major"
+class Outcome(LabelledEnum):
+    FAVORABLE = "favorable", "Favorable : aucune non-conformité relevée"
+    FAVORABLE_WITH_MINORS = "favorable_with_minors", "Favorable sous réserve du plan d'actions des NC mineures"
+    BLOCKED_BY_MINORS = "blocked_by_minors", "Bloquant : 5 NC mineures ou plus valent une NC majeure"
+    BLOCKED_BY_MAJOR = "blocked_by_major", "Bloquant : NC majeure à lever sous 3 mois"
 
-    @property
-    def label(self) -> str:
-        return {
-            Outcome.FAVORABLE: "Favorable : aucune non-conformité relevée",
-            Outcome.FAVORABLE_WITH_MINORS: "Favorable sous réserve du plan d'actions des NC mineures",
-            Outcome.BLOCKED_BY_MINORS: "Bloquant : 5 NC mineures ou plus valent une NC majeure",
-            Outcome.BLOCKED_BY_MAJOR: "Bloquant : NC majeure à lever sous 3 mois",
-        }[self]
 
     @property
     def blocking(self) -> bool:
@@ -373,22 +364,13 @@ def _summary(outcome: Outcome, audit_type: AuditType, n_major: int, n_minor: int
 # -- risks -----------------------------------------------------------------------------------
 
 
-class RiskKind(StrEnum):
-    FREQUENT_NC = "frequent_nc"
-    STALE_EVIDENCE = "stale_evidence"
-    NOT_EVALUATED = "not_evaluated"
-    RECURRING_NC = "recurring_nc"
-    SESSION_FILES = "session_files"
+class RiskKind(LabelledEnum):
+    FREQUENT_NC = "frequent_nc", "Souvent relevé en NC"
+    STALE_EVIDENCE = "stale_evidence", "Preuve à actualiser"
+    NOT_EVALUATED = "not_evaluated", "Non évalué"
+    RECURRING_NC = "recurring_nc", "NC récurrente"
+    SESSION_FILES = "session_files", "Revue des dossiers"
 
-    @property
-    def label(self) -> str:
-        return {
-            RiskKind.SESSION_FILES: "Revue des dossiers",
-            RiskKind.FREQUENT_NC: "Souvent relevé en NC",
-            RiskKind.STALE_EVIDENCE: "Preuve à actualiser",
-            RiskKind.NOT_EVALUATED: "Non évalué",
-            RiskKind.RECURRING_NC: "NC récurrente",
-        }[self]
 
 
 @dataclass(frozen=True)
@@ -465,20 +447,12 @@ def risk_flags(
 # -- progress against the previous mission ---------------------------------------------------
 
 
-class Trend(StrEnum):
-    IMPROVED = "improved"
-    DEGRADED = "degraded"
-    STABLE = "stable"
-    NOT_COMPARABLE = "not_comparable"
+class Trend(LabelledEnum):
+    IMPROVED = "improved", "En progrès"
+    DEGRADED = "degraded", "En recul"
+    STABLE = "stable", "Stable"
+    NOT_COMPARABLE = "not_comparable", "Non comparable"
 
-    @property
-    def label(self) -> str:
-        return {
-            Trend.IMPROVED: "En progrès",
-            Trend.DEGRADED: "En recul",
-            Trend.STABLE: "Stable",
-            Trend.NOT_COMPARABLE: "Non comparable",
-        }[self]
 
 
 @dataclass(frozen=True)

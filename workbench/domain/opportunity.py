@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workbench.core.dates import add_months, fr_date
 from workbench.core.errors import UsageError
 from workbench.core.validation import load_yaml_model
-from workbench.core.vocab import AuditType
+from workbench.core.vocab import AuditType, LabelledEnum
 from workbench.data import DATA_DIR
 from workbench.domain.audit_cycle import audit_duration
 from workbench.domain.profile import ClientProfile, RevenueBand
@@ -54,32 +54,17 @@ BAND_MIDPOINT = {RevenueBand.UNDER_150K: 75_000, RevenueBand.FROM_150K_TO_750K: 
                  RevenueBand.OVER_750K: 1_000_000}
 
 
-class Verdict(StrEnum):
-    STRATEGIC_NOW = "strategic_now"
-    ANTICIPATE = "anticipate"
-    NOT_PRIORITY = "not_priority"
-
-    @property
-    def label(self) -> str:
-        return {
-            Verdict.STRATEGIC_NOW: "Stratégique maintenant",
-            Verdict.ANTICIPATE: "À anticiper",
-            Verdict.NOT_PRIORITY: "Pas prioritaire",
-        }[self]
+class Verdict(LabelledEnum):
+    STRATEGIC_NOW = "strategic_now", "Stratégique maintenant"
+    ANTICIPATE = "anticipate", "À anticiper"
+    NOT_PRIORITY = "not_priority", "Pas prioritaire"
 
 
-class Support(StrEnum):
-    EXTERNAL_ACCOMPANIMENT = "external_accompaniment"
-    SHARED_APPROACH = "shared_approach"
-    NONE = "none"
-
-    @property
-    def label(self) -> str:
-        return {
-            Support.EXTERNAL_ACCOMPANIMENT: "Accompagnement externe (structuration, pré-audit, présence à l'audit)",
-            Support.SHARED_APPROACH: "Démarche partagée (responsable qualité externalisé dans la durée)",
-            Support.NONE: "Aucun accompagnement à engager pour l'instant",
-        }[self]
+class Support(LabelledEnum):
+    EXTERNAL_ACCOMPANIMENT = ("external_accompaniment",
+                              "Accompagnement externe (structuration, pré-audit, présence à l'audit)")
+    SHARED_APPROACH = "shared_approach", "Démarche partagée (responsable qualité externalisé dans la durée)"
+    NONE = "none", "Aucun accompagnement à engager pour l'instant"
 
 
 class Growth(StrEnum):
@@ -88,11 +73,11 @@ class Growth(StrEnum):
     DIVERSIFICATION = "diversification"
 
 
-class RiskKind(StrEnum):
-    TOO_EARLY = "too_early"
-    TOO_LATE = "too_late"
-    CAPACITY = "capacity"
-    MATURITY = "maturity"
+class RiskKind(LabelledEnum):
+    TOO_EARLY = "too_early", "Trop tôt"
+    TOO_LATE = "too_late", "Trop tard"
+    CAPACITY = "capacity", "Capacité"
+    MATURITY = "maturity", "Maturité"
 
 
 # -- the questionnaire (data) ---------------------------------------------------------------

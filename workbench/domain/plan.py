@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 
 from workbench.core.dates import add_months
-from workbench.core.vocab import Role, Verdict
+from workbench.core.vocab import LabelledEnum, Role, Verdict
 from workbench.domain.gaps import GapAnalysis, RiskKind
 from workbench.referential.remediation import RemediationSet
 
@@ -44,27 +43,20 @@ MIN_NOTICE_DAYS = 7
 # -- proposals (pure) -----------------------------------------------------------------------
 
 
-class GapKind(StrEnum):
-    MAJOR = "major"
-    MINOR = "minor"
-    NOT_EVALUATED = "not_evaluated"
-    STALE = "stale"
+class GapKind(LabelledEnum):
+    MAJOR = "major", "NC majeure"
+    MINOR = "minor", "NC mineure"
+    NOT_EVALUATED = "not_evaluated", "Non évalué"
+    STALE = "stale", "Preuve à actualiser"
 
     @property
     def priority(self) -> int:
-        return {GapKind.MAJOR: 1, GapKind.MINOR: 2, GapKind.NOT_EVALUATED: 3, GapKind.STALE: 4}[self]
-
-    @property
-    def label(self) -> str:
-        return {
-            GapKind.MAJOR: "NC majeure",
-            GapKind.MINOR: "NC mineure",
-            GapKind.NOT_EVALUATED: "Non évalué",
-            GapKind.STALE: "Preuve à actualiser",
-        }[self]
+        """1 (most serious) to 4, in declaration order."""
+        return list(GapKind).index(self) + 1
 
 
 PRIORITY_LABELS = {k.priority: k.label for k in GapKind}
+"""Action priority -> French label (« NC majeure »…): the one table every output uses."""
 LEAD_DAYS = {GapKind.MAJOR: 30, GapKind.MINOR: 15, GapKind.NOT_EVALUATED: 60, GapKind.STALE: 15}
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -17,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workbench.core.dates import add_months
 from workbench.core.errors import ProfileError, UsageError
 from workbench.core.text import clean_data
-from workbench.core.vocab import Category, Condition
+from workbench.core.validation import describe_error
+from workbench.core.vocab import Category, Condition, LabelledEnum
 from workbench.referential.applicability import INCOMPATIBLE_CONDITIONS, Scope, with_implied
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -39,21 +39,27 @@ def validate_client_id(raw: str) -> str:
     return raw
 
 
+def luhn_sum(digits: str) -> int:
+    """The Luhn sum of a string of digits (every second digit from the right doubled)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total
+
+
 def siret_is_valid(siret: str) -> bool:
     """Luhn checksum, with the La Poste exception (SIREN 356000000: digit sum divisible by 5)."""
     if not re.fullmatch(r"\d{14}", siret):
         return False
     if siret.startswith("356000000"):
         return sum(int(d) for d in siret) % 5 == 0
-    total = 0
-    for i, ch in enumerate(reversed(siret)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    return luhn_sum(siret) % 10 == 0
+
+
+def complete_siret(prefix13: str) -> str:
+    """The 14-digit SIRET that passes the Luhn test, from its first 13 digits."""
+    return next(prefix13 + d for d in "0123456789" if luhn_sum(prefix13 + d) % 10 == 0)
 
 
 MAX_HEADCOUNT = 100_000
@@ -146,20 +152,12 @@ class Certification(_M):
         return anniversary - dt.timedelta(days=1)
 
 
-class RevenueBand(StrEnum):
+class RevenueBand(LabelledEnum):
     """Training revenue of the last BPF; it sets audit durations."""
 
-    UNDER_150K = "lt_150k"
-    FROM_150K_TO_750K = "150k_750k"
-    OVER_750K = "gt_750k"
-
-    @property
-    def label(self) -> str:
-        return {
-            RevenueBand.UNDER_150K: "moins de 150 k€",
-            RevenueBand.FROM_150K_TO_750K: "de 150 k€ à 750 k€",
-            RevenueBand.OVER_750K: "plus de 750 k€",
-        }[self]
+    UNDER_150K = "lt_150k", "moins de 150 k€"
+    FROM_150K_TO_750K = "150k_750k", "de 150 k€ à 750 k€"
+    OVER_750K = "gt_750k", "plus de 750 k€"
 
 
 class FundingMix(_M):
@@ -326,21 +324,13 @@ def profile_from_data(data: dict[str, Any], source: str = "profil") -> ClientPro
 
 def profile_error(exc: ValidationError, source: str) -> ProfileError:
     """A French error naming every wrong field (up to five), the first one kept as ``field``."""
-    from workbench.core.validation import _PYDANTIC_FR
-
     parts: list[str] = []
     fields: list[str] = []
     for err in exc.errors()[:5]:
         loc = [str(p) for p in err.get("loc", ())]
         field = ".".join(loc)
         label = FIELD_LABELS.get(loc[0], loc[0]) if loc else None
-        kind = err.get("type", "")
-        if kind == "value_error":
-            text = str(err.get("msg", "")).removeprefix("Value error, ")
-        else:
-            text = _PYDANTIC_FR.get(kind, err.get("msg", "valeur invalide"))
-            if kind not in ("missing",) and not isinstance(err.get("input"), dict | list):
-                text += f" : {err.get('input')!r}"
+        text = describe_error(err)
         where = f"champ « {field} »" + (f" ({label})" if label and label != field else "") if field else ""
         parts.append(f"{where} : {text}" if where else text)
         fields.append(field)

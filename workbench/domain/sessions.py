@@ -19,51 +19,30 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workbench.core.errors import UsageError
-from workbench.core.vocab import Category
+from workbench.core.vocab import Category, LabelledEnum
 
 
-class Funding(StrEnum):
+class Funding(LabelledEnum):
     """Who pays for a session (several funders may share one session)."""
 
-    CPF = "cpf"
-    OPCO = "opco"
-    FRANCE_TRAVAIL = "france_travail"
-    REGION = "region"
-    ENTREPRISE = "entreprise"
-    PARTICULIER = "particulier"
-    AUTRE = "autre"
-
-    @property
-    def label(self) -> str:
-        return FUNDING_LABELS[self]
+    CPF = "cpf", "CPF"
+    OPCO = "opco", "OPCO"
+    FRANCE_TRAVAIL = "france_travail", "France Travail"
+    REGION = "region", "Région"
+    ENTREPRISE = "entreprise", "Entreprise"
+    PARTICULIER = "particulier", "Particulier"
+    AUTRE = "autre", "Autre"
 
 
-FUNDING_LABELS = {
-    Funding.CPF: "CPF",
-    Funding.OPCO: "OPCO",
-    Funding.FRANCE_TRAVAIL: "France Travail",
-    Funding.REGION: "Région",
-    Funding.ENTREPRISE: "Entreprise",
-    Funding.PARTICULIER: "Particulier",
-    Funding.AUTRE: "Autre",
-}
-
-
-class Modality(StrEnum):
-    PRESENTIEL = "presentiel"
-    DISTANCE = "distance"
-    MIXTE = "mixte"
-
-    @property
-    def label(self) -> str:
-        return {Modality.PRESENTIEL: "Présentiel", Modality.DISTANCE: "À distance",
-                Modality.MIXTE: "Mixte (présentiel et distance)"}[self]
+class Modality(LabelledEnum):
+    PRESENTIEL = "presentiel", "Présentiel"
+    DISTANCE = "distance", "À distance"
+    MIXTE = "mixte", "Mixte (présentiel et distance)"
 
 
 class Session(BaseModel):

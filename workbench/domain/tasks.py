@@ -25,7 +25,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
@@ -34,13 +33,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbench.core.dates import add_months
 from workbench.core.errors import ReferentialError, UsageError
-from workbench.core.validation import _PYDANTIC_FR, read_yaml
-from workbench.core.vocab import Role
-from workbench.data import DATA_DIR
+from workbench.core.validation import describe_validation_error, read_yaml
+from workbench.core.vocab import LabelledEnum, Role
+from workbench.data import DATA_DIR, DataFolders
 from workbench.referential.applicability import Scope, evaluate
 from workbench.referential.library import Referential
 
-CATALOGUE_PATH = DATA_DIR / "tasks" / "catalogue.yaml"
+TASKS = "tasks"
+CATALOGUE_PATH = DATA_DIR / TASKS / "catalogue.yaml"
 TASK_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_FREQUENCY_MONTHS = 60
 DEFAULT_DUE_SOON_DAYS = 30
@@ -107,22 +107,10 @@ def load_catalogue_file(path: Path) -> Catalogue:
     try:
         return Catalogue.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = list(first.get("loc", ()))
-        where = ""
-        if len(loc) >= 2 and loc[0] == "tasks" and isinstance(loc[1], int):
-            items = raw.get("tasks") or []
-            ident = items[loc[1]].get("id") if loc[1] < len(items) and isinstance(items[loc[1]], dict) else None
-            where = f" — tâche {loc[1] + 1}" + (f" ({ident})" if ident else "")
-            loc = loc[2:]
-        field = ".".join(str(p) for p in loc)
-        kind = first.get("type", "")
-        text = (str(first.get("msg", "")).removeprefix("Value error, ") if kind == "value_error"
-                else _PYDANTIC_FR.get(kind, str(first.get("msg", "valeur invalide"))))
-        if field:
-            where += f" — champ « {field} »"
+        text, task, field = describe_validation_error(exc, raw, list_key="tasks")
+        where = (f" — tâche {task}" if task else "") + (f" — champ « {field} »" if field else "")
         raise ReferentialError(f"{what} invalide : {path}{where} : {text}.", path=str(path),
-                               field=field or None) from None
+                               field=field) from None
 
 
 @lru_cache(maxsize=4)
@@ -130,9 +118,13 @@ def _cached(path: str, mtime: float) -> Catalogue:
     return load_catalogue_file(Path(path))
 
 
-def load_catalogue(path: Path | None = None) -> Catalogue:
-    """The shipped catalogue (or another file), validated once per file version."""
-    p = Path(path or CATALOGUE_PATH)
+def load_catalogue(source: Path | DataFolders | None = None) -> Catalogue:
+    """The catalogue of a file, or the highest of the folders' ``tasks/catalogue.yaml`` (a firm's
+    workspace replacing the package's), validated once per file version."""
+    if isinstance(source, Path):
+        p = source
+    else:
+        p = (source or DataFolders()).find(TASKS, "catalogue") or CATALOGUE_PATH
     try:
         mtime = p.stat().st_mtime
     except OSError:
@@ -224,15 +216,10 @@ def validate_task_id(raw: str) -> str:
 # -- due dates and status ---------------------------------------------------------------------
 
 
-class TaskStatus(StrEnum):
-    OK = "ok"
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-
-    @property
-    def label(self) -> str:
-        return {TaskStatus.OK: "À jour", TaskStatus.DUE_SOON: "À faire bientôt",
-                TaskStatus.OVERDUE: "En retard"}[self]
+class TaskStatus(LabelledEnum):
+    OK = "ok", "À jour"
+    DUE_SOON = "due_soon", "À faire bientôt"
+    OVERDUE = "overdue", "En retard"
 
 
 def next_due(frequency_months: int, last_done: dt.date | None, start_date: dt.date) -> dt.date:

@@ -12,20 +12,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from workbench.core.errors import ProfileError, UsageError
-from workbench.core.validation import describe_validation_error
-from workbench.core.vocab import Category, Condition
-from workbench.data import CLIENT_TEMPLATES_DIR
+from workbench.core.validation import describe_validation_error, read_yaml
+from workbench.data import CLIENT_TEMPLATES, CLIENT_TEMPLATES_DIR, DataFolders
 from workbench.domain.profile import (
-    Certification,
     ClientProfile,
-    FundingMix,
-    NewEntrant,
-    RevenueBand,
-    Site,
     profile_from_data,
 )
 
@@ -38,18 +31,17 @@ class _M(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TemplateProfile(_M):
-    """The part of a :class:`~workbench.domain.profile.ClientProfile` an archetype can preset."""
+#: The fields of a client profile an archetype can preset (what the provider does, not who it is).
+PRESET_FIELDS = ("categories", "conditions", "new_entrant", "certification", "revenue_band", "funding",
+                 "trainers", "employees", "sites")
 
-    categories: list[Category] = Field(min_length=1)
-    conditions: list[Condition] = Field(default_factory=list)
-    new_entrant: NewEntrant = Field(default_factory=NewEntrant)
-    certification: Certification = Field(default_factory=Certification)
-    revenue_band: RevenueBand | None = None
-    funding: FundingMix | None = None
-    trainers: int | None = Field(default=None, ge=0)
-    employees: int | None = Field(default=None, ge=0)
-    sites: list[Site] = Field(default_factory=list)
+TemplateProfile = create_model(
+    "TemplateProfile", __base__=_M, __doc__="The part of a client profile an archetype can preset.",
+    **{name: (ClientProfile.model_fields[name].annotation, ClientProfile.model_fields[name])
+       for name in PRESET_FIELDS},
+)
+"""The preset fields, declared once in :class:`~workbench.domain.profile.ClientProfile` (same types,
+defaults and constraints)."""
 
 
 class Template(_M):
@@ -82,11 +74,20 @@ def _check_name(name: str) -> str:
     return name
 
 
-def template_names(directory: Path | None = None) -> list[str]:
-    directory = directory or TEMPLATES_DIR
-    if not directory.is_dir():
-        return []
-    return sorted(p.stem for p in directory.glob("*.yaml") if _NAME_RE.fullmatch(p.stem))
+Source = Path | DataFolders | None
+"""A folder of templates, or folders in override order (the firm's workspace, then the package)."""
+
+
+def _template_files(source: Source) -> dict[str, Path]:
+    if isinstance(source, Path):
+        files = {p.stem: p for p in source.glob("*.yaml")} if source.is_dir() else {}
+    else:
+        files = (source or DataFolders()).files(CLIENT_TEMPLATES)
+    return {name: path for name, path in sorted(files.items()) if _NAME_RE.fullmatch(name)}
+
+
+def template_names(source: Source = None) -> list[str]:
+    return list(_template_files(source))
 
 
 def _error(path: Path, text: str, field: str | None = None) -> ProfileError:
@@ -97,21 +98,7 @@ def _error(path: Path, text: str, field: str | None = None) -> ProfileError:
 def load_template_file(path: Path) -> Template:
     """Load and validate one template file; every problem names the file and the field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError(f"Modèle de client introuvable : {path}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"Modèle de client illisible : {path} ({exc}).") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "syntaxe invalide"
-        raise ProfileError(
-            f"Modèle de client mal formé : {path}{where} : erreur de syntaxe YAML ({problem})."
-        ) from None
+    raw = read_yaml(path, "Modèle de client", ProfileError)
     if not isinstance(raw, dict):
         raise _error(path, "le fichier doit contenir un dictionnaire YAML (title, description, profile)")
     if "name" in raw:
@@ -119,7 +106,7 @@ def load_template_file(path: Path) -> Template:
     try:
         template = Template.model_validate({**raw, "name": path.stem})
     except ValidationError as exc:
-        text, _, field = describe_validation_error(exc, raw, list_key="\0")
+        text, _, field = describe_validation_error(exc, raw, list_key=None)
         raise _error(path, text, field) from None
     # Cross-field rules (new-entrant or certified categories outside the scope...) live in the
     # profile model: build a trial profile so that a broken template fails here, not later.
@@ -132,22 +119,20 @@ def load_template_file(path: Path) -> Template:
     return template
 
 
-def list_templates(directory: Path | None = None) -> list[Template]:
-    """Every template of the directory, sorted by name; a broken file raises a ProfileError."""
-    directory = directory or TEMPLATES_DIR
-    return [load_template_file(directory / f"{name}.yaml") for name in template_names(directory)]
+def list_templates(source: Source = None) -> list[Template]:
+    """Every template, sorted by name; a broken file raises a ProfileError."""
+    return [load_template_file(path) for path in _template_files(source).values()]
 
 
-def load_template(name: str, directory: Path | None = None) -> Template:
+def load_template(name: str, source: Source = None) -> Template:
     """The template called ``name``; an unknown name lists the available ones."""
-    directory = directory or TEMPLATES_DIR
     _check_name(name)
-    path = directory / f"{name}.yaml"
-    if not path.is_file():
-        known = template_names(directory)
-        hint = f"Modèles disponibles : {', '.join(known)}." if known else f"Aucun modèle dans {directory}."
+    files = _template_files(source)
+    if name not in files:
+        where = source if isinstance(source, Path) else (source or DataFolders()).describe(CLIENT_TEMPLATES)
+        hint = f"Modèles disponibles : {', '.join(files)}." if files else f"Aucun modèle dans {where}."
         raise UsageError(f"modèle de client inconnu : « {name} ». {hint}")
-    return load_template_file(path)
+    return load_template_file(files[name])
 
 
 def profile_from_template(template: Template, client_id: str, name: str, **overrides: Any) -> ClientProfile:

@@ -16,43 +16,27 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.core.errors import ReferentialError
 from workbench.core.validation import data_error, describe_validation_error, read_yaml
-from workbench.core.vocab import Condition, QuestionKind, Role, Verdict
-from workbench.data import GRIDS_DIR
+from workbench.core.vocab import Condition, LabelledEnum, QuestionKind, Role, Verdict
+from workbench.data import GRIDS, GRIDS_DIR
 from workbench.referential.library import Library, Referential, default_library, indicator_id
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _IND_RE = re.compile(r"^(?P<version>[a-z0-9-]+):ind:(?P<number>\d{2})$")
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
 
-QUESTION_KIND_LABELS = {
-    QuestionKind.YES_NO: "oui / non",
-    QuestionKind.SINGLE_CHOICE: "choix unique",
-    QuestionKind.MULTIPLE_CHOICE: "choix multiples",
-    QuestionKind.TEXT: "texte libre",
-    QuestionKind.DATE: "date",
-    QuestionKind.NUMBER: "nombre",
-}
+QUESTION_KIND_LABELS = QuestionKind.labels()
 
 
-class GridKind(StrEnum):
-    FULL = "full"
-    SURVEILLANCE = "surveillance"
-
-    @property
-    def label(self) -> str:
-        return {
-            GridKind.FULL: "Grille complète de pré-audit",
-            GridKind.SURVEILLANCE: "Grille de préparation de l'audit de surveillance",
-        }[self]
+class GridKind(LabelledEnum):
+    FULL = "full", "Grille complète de pré-audit"
+    SURVEILLANCE = "surveillance", "Grille de préparation de l'audit de surveillance"
 
 
 class _Model(BaseModel):
@@ -147,17 +131,6 @@ class Grid(_Model):
 # -- loading -------------------------------------------------------------------------------
 
 
-def _where(err: ValidationError, raw: Any) -> tuple[str, str | None, str | None]:
-    text, _, _ = describe_validation_error(err, raw, list_key="__none__")
-    loc = list(err.errors()[0].get("loc", ()))
-    indicator = None
-    if len(loc) >= 2 and loc[0] == "indicators" and isinstance(loc[1], str):
-        indicator = loc[1]
-        loc = loc[2:]
-    field = ".".join(str(p) for p in loc) or None
-    return text, indicator, field
-
-
 def _fail(path: Path, text: str, indicator: str | None = None, field: str | None = None) -> ReferentialError:
     return data_error("Grille d'entretien", path, text, indicator, field)
 
@@ -203,26 +176,14 @@ def check_grid(grid: Grid, path: Path, library: Library) -> None:
             )
 
 
-def _read(path: Path) -> Any:
-    """Parse with libyaml when available (several times faster); on any problem, fall back to
-    :func:`read_yaml`, which reports it in French with the line and column."""
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is not None:
-        try:
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            pass
-    return read_yaml(path, "Grille d'entretien")
-
-
 def load_grid_file(path: Path, library: Library | None = None) -> Grid:
-    raw = _read(path)
+    raw = read_yaml(path, "Grille d'entretien")
     if not isinstance(raw, dict):
         raise _fail(path, "le fichier doit contenir un dictionnaire YAML")
     try:
         grid = Grid.model_validate(raw)
     except ValidationError as exc:
-        raise _fail(path, *_where(exc, raw)) from None
+        raise _fail(path, *describe_validation_error(exc, raw)) from None
     if path.stem != grid.id:
         raise _fail(path, f"{grid.id!r} ne correspond pas au nom du fichier ({path.stem!r})", field="id")
     check_grid(grid, path, library or default_library())
@@ -265,36 +226,37 @@ class GridLibrary:
 
 
 def load_grids(directory: Path | None = None, library: Library | None = None) -> GridLibrary:
-    directory = directory or GRIDS_DIR
-    files = sorted(directory.glob("*.yaml"))
+    """The grids of ``directory``, or else of the library's folders (the firm's replacing the package's)."""
+    library = library or default_library()
+    if directory is not None:
+        files, where = sorted(directory.glob("*.yaml")), str(directory)
+    else:
+        files, where = list(library.folders.files(GRIDS).values()), library.folders.describe(GRIDS)
     if not files:
-        raise ReferentialError(f"Aucune grille d'entretien dans {directory}.", path=str(directory))
+        raise ReferentialError(f"Aucune grille d'entretien dans {where}.", path=where)
     return GridLibrary([load_grid_file(f, library) for f in files])
 
 
 @functools.cache
+def grids_for(library: Library) -> GridLibrary:
+    """The grids that go with a library (same folders), loaded once per process."""
+    return load_grids(None, library)
+
+
 def default_grids() -> GridLibrary:
     """The grids shipped with the package, loaded once per process."""
-    return load_grids(GRIDS_DIR, default_library())
+    return grids_for(default_library())
 
 
 # -- surveillance interview set ------------------------------------------------------------
 
 
-class ItemSource(StrEnum):
-    GRID = "grid"
-    MINIMUM = "minimum"
-    PREVIOUS_NC = "previous_nc"
-    FORMER_NEW_ENTRANT = "former_new_entrant"
+class ItemSource(LabelledEnum):
+    GRID = "grid", "Grille complète"
+    MINIMUM = "minimum", "Périmètre minimal de la surveillance"
+    PREVIOUS_NC = "previous_nc", "Non-conformité à la mission précédente"
+    FORMER_NEW_ENTRANT = "former_new_entrant", "Ancien nouvel entrant : tous les indicateurs sont revus"
 
-    @property
-    def label(self) -> str:
-        return {
-            ItemSource.GRID: "Grille complète",
-            ItemSource.MINIMUM: "Périmètre minimal de la surveillance",
-            ItemSource.PREVIOUS_NC: "Non-conformité à la mission précédente",
-            ItemSource.FORMER_NEW_ENTRANT: "Ancien nouvel entrant : tous les indicateurs sont revus",
-        }[self]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The Qualiopi referential as versioned, validated data.
 
-Each version lives in one YAML file of ``referentiel/``. Files are loaded into frozen pydantic
+Each version lives in one YAML file of ``referentiel/`` (the package's, overridden file by file by
+the firm's workspace: see :mod:`workbench.data`). Files are loaded into frozen pydantic
 models that forbid unknown fields; any problem is reported in French with the file, the
 indicator and the field concerned.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from workbench.core.vocab import (
     ReferentialStatus,
     SubcontractorRule,
 )
-from workbench.data import REFERENTIEL_DIR
+from workbench.data import REFERENTIEL, REFERENTIEL_DIR, DataFolders  # noqa: F401 - REFERENTIEL_DIR re-exported
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -253,7 +253,9 @@ def load_referential_file(path: Path) -> Referential:
 class Library:
     """All referential versions of a directory, loaded and cross-checked."""
 
-    def __init__(self, versions: list[Referential]) -> None:
+    def __init__(self, versions: list[Referential], folders: DataFolders | None = None) -> None:
+        self.folders = folders or DataFolders()
+        """Where this library's data came from; grids and remediation are read from the same places."""
         self._versions = sorted(versions, key=lambda r: r.effective_from)
         ids = [r.id for r in self._versions]
         if len(set(ids)) != len(ids):
@@ -300,22 +302,24 @@ class Library:
         raise ReferentialError("Indiquez une version (--version) ou une date d'audit (--audit-date).")
 
 
-def load_library(directory: Path | None = None) -> Library:
-    directory = directory or REFERENTIEL_DIR
-    files = sorted(directory.glob("*.yaml"))
+def load_library(source: Path | DataFolders | None = None) -> Library:
+    """Every referential version of a folder, or of the folders of ``source`` in override order."""
+    if isinstance(source, Path):
+        files, where, folders = sorted(source.glob("*.yaml")), source, DataFolders(referentiel_dir=source)
+    else:
+        folders = source or DataFolders()
+        files, where = list(folders.files(REFERENTIEL).values()), folders.describe(REFERENTIEL)
     if not files:
-        raise ReferentialError(f"Aucun fichier de référentiel dans {directory}.", path=str(directory))
-    return Library([load_referential_file(f) for f in files])
-
-
-ENV_REFERENTIEL_DIR = "WORKBENCH_REFERENTIEL_DIR"
-
-
-def default_library() -> Library:
-    """The shipped library (or the directory named by ``WORKBENCH_REFERENTIEL_DIR``), loaded once."""
-    return _cached_library(os.environ.get(ENV_REFERENTIEL_DIR) or str(REFERENTIEL_DIR))
+        raise ReferentialError(f"Aucun fichier de référentiel dans {where}.", path=str(where))
+    return Library([load_referential_file(f) for f in files], folders)
 
 
 @functools.cache
-def _cached_library(directory: str) -> Library:
-    return load_library(Path(directory))
+def library_for(folders: DataFolders) -> Library:
+    """The library of these folders, loaded once per process."""
+    return load_library(folders)
+
+
+def default_library() -> Library:
+    """The library shipped with the package, loaded once per process."""
+    return library_for(DataFolders())

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from workbench.core.errors import ReferentialError
 from workbench.core.validation import load_yaml_model
 from workbench.core.vocab import Role
-from workbench.data import REMEDIATION_DIR
+from workbench.data import REMEDIATION, REMEDIATION_DIR, DataFolders
 from workbench.referential.library import Referential
 
 
@@ -79,12 +79,15 @@ def load_remediation_file(path: Path, referential: Referential) -> RemediationSe
 _CACHE: dict[tuple[Path, str], RemediationSet] = {}
 
 
-def load_remediation(referential: Referential, directory: Path | None = None) -> RemediationSet:
-    """The validated remediation suggestions of a referential version (loaded once per process)."""
-    path = (directory or REMEDIATION_DIR) / f"{referential.id}.yaml"
+def load_remediation(referential: Referential, directory: Path | DataFolders | None = None) -> RemediationSet:
+    """The validated remediation suggestions of a referential version (loaded once per process), from
+    ``directory`` or from the highest of the folders that has the version's file."""
+    if isinstance(directory, Path):
+        path = directory / f"{referential.id}.yaml"
+    else:
+        folders = directory or DataFolders()
+        path = folders.find(REMEDIATION, referential.id) or REMEDIATION_DIR / f"{referential.id}.yaml"
     key = (path, referential.id)
     if key not in _CACHE:
         _CACHE[key] = load_remediation_file(path, referential)
     return _CACHE[key]
-
-

@@ -115,7 +115,7 @@ def _kill_tree(pids: Iterable[int], grace: float = 3.0) -> None:
 
 
 def _worker_main(name: str, tasks: Any, results: Any, recycle_after: int, timeout: int, pdf: bool,
-                 parent: int) -> None:
+                 parent: int, chromium: str | None = None) -> None:
     """A local worker process: warm kernel and browser, tasks from a queue until told to stop.
 
     It also stops when its parent is gone (killed without a chance to clean up)."""
@@ -125,7 +125,8 @@ def _worker_main(name: str, tasks: Any, results: Any, recycle_after: int, timeou
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _stop)
-    worker = WarmWorker(name, recycle_after=recycle_after, timeout=timeout, on_done=record_success)
+    worker = WarmWorker(name, recycle_after=recycle_after, timeout=timeout, on_done=record_success,
+                        chromium=chromium)
     try:
         worker.warm_up(pdf=pdf)
         while os.getppid() == parent:
@@ -145,9 +146,10 @@ class LocalPool:
     """N worker processes on this machine, replaced if one dies; all of their processes ended at close."""
 
     def __init__(self, workers: int, *, recycle_after: int = RECYCLE_AFTER, timeout: int = CELL_TIMEOUT_S,
-                 pdf: bool = True) -> None:
+                 pdf: bool = True, chromium: str | None = None) -> None:
         self.n = workers
         self.args = (recycle_after, timeout, pdf)
+        self.chromium = chromium
         # A task may legitimately take a full cell timeout plus a PDF timeout; past that the worker is stuck.
         self.hard_limit = 2 * timeout + PDF_TIMEOUT_S
         self._ctx = mp.get_context("spawn")
@@ -160,7 +162,8 @@ class LocalPool:
         self._seq += 1
         name = f"local-{self._seq}"
         proc = self._ctx.Process(target=_worker_main, name=f"workbench-{name}", daemon=True,
-                                 args=(name, self._tasks, self._results, *self.args, os.getpid()))
+                                 args=(name, self._tasks, self._results, *self.args, os.getpid()),
+                                 kwargs={"chromium": self.chromium})
         proc.start()
         self._procs[name] = proc
 
@@ -364,8 +367,9 @@ def run_batch(ws: Workspace, options: BatchOptions) -> Manifest:
                 pool = DaskPool(options.scheduler, recycle_after=options.recycle_after, timeout=options.timeout,
                                 pdf=pdf)
             else:
+                found = ws.settings.chromium()  # the workspace's Chromium, for the workers it starts
                 pool = LocalPool(max(1, min(options.workers, len(tasks) or 1)), recycle_after=options.recycle_after,
-                                 timeout=options.timeout, pdf=pdf)
+                                 timeout=options.timeout, pdf=pdf, chromium=str(found) if found else None)
             with pool:
                 pool.run(tasks, on_result)
                 if portfolio_task is not None:

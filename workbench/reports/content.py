@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from workbench import __version__
 from workbench.core.dates import add_months, fr_date, fr_date_long
-from workbench.core.errors import ReferentialError
+from workbench.core.errors import ReferentialError, RunError, UsageError
 from workbench.core.logo import logo_data_uri as checked_logo_uri
 from workbench.core.settings import Branding
 from workbench.core.vocab import AuditType, Verdict
@@ -346,6 +346,8 @@ class ReportContext:
     changes: Changes | None
     generated_at: dt.datetime
     provenance: dict[str, str] = field(default_factory=dict)
+    today: dt.date | None = None
+    """The report's day (due dates, projection, next audit); the generation day when not given."""
     texts: ReportTexts = field(default_factory=ReportTexts)
     version: int = 0
     """Number of the version sent (``workbench report --final``); 0 for a working document."""
@@ -421,20 +423,11 @@ class ReportContext:
         return dict(self.toc).get(name, SECTION_TITLES[name])
 
 
-def load_report_context(workspace: Workspace | str | Path | None, client: str, mission: str | None = None,
-                        today: dt.date | None = None, version: int = 0) -> ReportContext:
-    """Everything a report shows; an open :class:`Workspace` is used as is (no second connection)."""
-    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
-    generated = dt.datetime.now().astimezone()
-    today = today or generated.date()
-    data = load_mission(ws, client, mission or None, today=today)
-    changes = changes_for(ws, data, today)
-    generated_keys = ws.store.get_state(data.mission.id, PLAN_STATE_KEY, {}) or {}
-    plan, evaluate_due = plan_rows(data, generated_keys, today)
-    remaining = tuple(RemainingRow(s, evaluate_due.get(s.indicator.id)) for s in data.analysis.gaps
-                      if s.verdict == Verdict.NON_EVALUE)
+def provenance_for(ws: Workspace, data: MissionData, generated: dt.datetime, version: int = 0) -> dict[str, str]:
+    """What a report records about its inputs (in the executed notebook's metadata, the HTML and the
+    workbook)."""
     ref = data.referential
-    provenance = {
+    return {
         "client": data.mission.client_id,
         "mission": data.mission.id,
         "referential": ref.id,
@@ -447,8 +440,49 @@ def load_report_context(workspace: Workspace | str | Path | None, client: str, m
         "generated_at": generated.isoformat(timespec="seconds"),
         "report_version": str(version),
     }
+
+
+def parse_day(value: str | dt.date | None, what: str) -> dt.date | None:
+    if value is None or value == "" or isinstance(value, dt.date):
+        return value or None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{what} invalide : « {value} » (format attendu : AAAA-MM-JJ).") from None
+
+
+def load_report_context(workspace: Workspace | str | Path | None, client: str, mission: str | None = None,
+                        today: str | dt.date | None = None, version: int = 0, *, generated_at: str | None = None,
+                        expected_hash: str | None = None) -> ReportContext:
+    """Everything a report shows, read once. The notebook receives ``today``, ``version``,
+    ``generated_at`` and the ``expected_hash`` of the data from
+    :func:`workbench.reports.pipeline.generate_report`, so its due dates, projection and provenance
+    are those of the run; data changed in between is refused. An open :class:`Workspace` is used as
+    is (no second connection)."""
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    generated = dt.datetime.fromisoformat(generated_at) if generated_at else dt.datetime.now().astimezone()
+    day = parse_day(today, "date de référence") or generated.date()
+    data = load_mission(ws, client, mission or None, today=day)
+    provenance = provenance_for(ws, data, generated, version)
+    if expected_hash and provenance["input_hash"] != expected_hash:
+        raise RunError(
+            f"Les données de la mission {data.mission.id} ont changé pendant la préparation du rapport ; "
+            "relancez la commande.", client_id=client)
+    return report_context(ws, data, generated, day, version, provenance)
+
+
+def report_context(ws: Workspace, data: MissionData, generated: dt.datetime, day: dt.date, version: int = 0,
+                   provenance: dict[str, str] | None = None) -> ReportContext:
+    """The report's context from a mission already loaded (the notebook, and the Word export of
+    :func:`workbench.reports.pipeline.generate_report`, which reuses the run's load)."""
+    changes = changes_for(ws, data, day)
+    generated_keys = ws.store.get_state(data.mission.id, PLAN_STATE_KEY, {}) or {}
+    plan, evaluate_due = plan_rows(data, generated_keys, day)
+    remaining = tuple(RemainingRow(s, evaluate_due.get(s.indicator.id)) for s in data.analysis.gaps
+                      if s.verdict == Verdict.NON_EVALUE)
     return ReportContext(
-        ws, data, ws.settings.branding, logo_data_uri(ws), changes, generated, provenance,
+        ws, data, ws.settings.branding, logo_data_uri(ws), changes, generated,
+        provenance if provenance is not None else provenance_for(ws, data, generated, version), day,
         texts=get_report_texts(ws.store, data.mission.id), version=version,
         previous_versions=tuple(v for v in sent_versions(ws.store, data.mission.id) if v.version != version),
         plan=tuple(plan), remaining=remaining, vigilance=tuple(vigilance_rows(data.analysis)),
@@ -492,7 +526,7 @@ def render_section(ctx: ReportContext, name: str) -> str:
     if name == "suivi":
         from workbench.reports.lifecycle_context import lifecycle_extra
 
-        extra.update(lifecycle_extra(ctx.ws, data.mission.client_id, ctx.generated_at.date()))
+        extra.update(lifecycle_extra(ctx.ws, data.mission.client_id, ctx.today or ctx.generated_at.date()))
         # the plan and the task table already date each action and task: the calendar keeps the milestones
         extra["upcoming"] = [i for i in extra["upcoming"]
                              if i.kind not in (CalendarKind.ACTION_DUE, CalendarKind.TASK_DUE)]
@@ -506,11 +540,9 @@ def render_section(ctx: ReportContext, name: str) -> str:
 
 
 def show(ctx: ReportContext, name: str) -> None:
-    """Display one section in the notebook (the provenance section carries its data as metadata)."""
+    """Display one section in the notebook."""
     from IPython.display import HTML, display
 
     html = render_section(ctx, name)
-    if not html.strip():
-        return
-    metadata = {"workbench_provenance": ctx.provenance} if name == "provenance" else {}
-    display(HTML(html), metadata=metadata)
+    if html.strip():
+        display(HTML(html))

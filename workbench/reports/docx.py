@@ -40,16 +40,15 @@ from workbench.core.dates import fr_date, fr_date_long
 from workbench.core.errors import RunError
 from workbench.core.files import write_atomically
 from workbench.core.vocab import Verdict
-from workbench.data import DATA_DIR
+from workbench.data import DATA_DIR, WORD, DataFolders
 from workbench.reports.content import ReportContext, chart_by_criterion, chart_overall, fr_percent
 from workbench.reports.wording import client_text
 
-WORD_DIR = DATA_DIR / "word"
+WORD_DIR = DATA_DIR / WORD
 """The shipped default templates (built by ``scripts/build_word_template.py``)."""
-OWN_TEMPLATES = Path("modeles")
-"""Where a firm's own templates go, relative to the workspace (same file names as the shipped ones)."""
 DEFAULT_TEMPLATE = WORD_DIR / "rapport.docx"
-WORKSPACE_TEMPLATE = OWN_TEMPLATES / DEFAULT_TEMPLATE.name
+WORKSPACE_TEMPLATE = Path("modeles") / DEFAULT_TEMPLATE.name
+"""Where a firm's own templates go, relative to the workspace (same file names as the shipped ones)."""
 
 
 @dataclass
@@ -81,8 +80,8 @@ class WordTemplateError(RunError):
 
 def template_path(workspace: Path, name: str = DEFAULT_TEMPLATE.name) -> Path:
     """The workspace's own template ``modeles/<name>`` when there is one, else the shipped default."""
-    own = workspace / OWN_TEMPLATES / name
-    return own if own.is_file() else WORD_DIR / name
+    own = Path(name)
+    return DataFolders(workspace).find(WORD, own.stem, own.suffix) or WORD_DIR / name
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -50,6 +50,7 @@ from workbench.core.errors import UsageError
 from workbench.core.files import write_atomically
 from workbench.core.text import clean_text
 from workbench.core.vocab import ActionStatus
+from workbench.domain.plan import PRIORITY_LABELS
 from workbench.domain.records import Action, HistoryEntry, Mission
 from workbench.referential.library import Referential
 from workbench.reports.wording import client_text, referential_label
@@ -99,7 +100,9 @@ def split_provenance(provenance: Mapping[str, object]) -> tuple[dict[str, str], 
     return shown, machine
 
 
-PRIORITY_LABELS = {1: "1 — NC majeure", 2: "2 — NC mineure", 3: "3 — Non évalué", 4: "4 — Preuve à actualiser"}
+def priority_label(priority: int) -> str:
+    """« 1 — NC majeure »: the number and the label of :data:`workbench.domain.plan.PRIORITY_LABELS`."""
+    return f"{priority} — {PRIORITY_LABELS[priority]}" if priority in PRIORITY_LABELS else str(priority)
 STATUS_BY_LABEL = {s.label.lower(): s for s in ActionStatus} | {s.value: s for s in ActionStatus}
 
 
@@ -304,7 +307,7 @@ def export_action_plan(
         number, title = _indicator_ref(referential, action.indicator_id)
         rows.append([
             action.id, action.updated_at.isoformat() if action.updated_at else "",
-            PRIORITY_LABELS.get(action.priority, str(action.priority)), number, title,
+            priority_label(action.priority), number, title,
             action.title, client_text(action.detail), action.owner, action.due_date, action.status.label, action.comment,
         ])
     shown, machine = split_provenance(provenance or {})
@@ -694,7 +697,7 @@ def _parse_due(raw: object) -> dt.date | None:
 
 def _read_only_values(action: Action, referential: Referential | None) -> dict[str, object]:
     """What the export wrote in the columns the import does not read."""
-    out: dict[str, object] = {"Priorité": PRIORITY_LABELS.get(action.priority, str(action.priority)),
+    out: dict[str, object] = {"Priorité": priority_label(action.priority),
                               "Action": action.title, "Détail": client_text(action.detail)}
     if referential is not None:
         out["Indicateur"], out["Intitulé de l'indicateur"] = _indicator_ref(referential, action.indicator_id)

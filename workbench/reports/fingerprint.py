@@ -3,8 +3,8 @@
 Incremental runs rest on one fingerprint per client (:func:`client_fingerprint`): a SHA-256 of the
 profile, the current mission, its answers, evidence and actions, the client's sessions with the
 mission's sample and item reviews (the « Revue des dossiers » section), the previous mission's
-verdicts (the report compares with it), the settings and logo, the referential data, the session
-checklist, the notebook, the report templates, the package version and the date the analysis is
+verdicts (the report compares with it), the settings and logo, the referential data and the session
+checklist (the firm's own files in its workspace included), the notebook, the report templates, the package version and the date the analysis is
 made for (proof age, overdue actions and the next audit depend on it, so a report is remade at
 most once a day). It is stored
 beside the client's outputs in ``reports/<client>/.lot.json`` once they are made.
@@ -24,9 +24,18 @@ from typing import Any
 from workbench import __version__
 from workbench.core.files import write_atomically
 from workbench.core.settings import Settings
-from workbench.data import NOTEBOOKS_DIR, REFERENTIEL_DIR
+from workbench.data import (
+    DATA_DIR,
+    NOTEBOOKS_DIR,
+    REFERENTIEL,
+    REFERENTIEL_DIR,
+    SESSION_CHECKLIST,
+    WORD,
+    DataFolders,
+)
 from workbench.domain.checklist import CHECKLIST_DIR
 from workbench.domain.records import Mission
+from workbench.domain.tasks import TASKS
 from workbench.reports.content import TEMPLATE_DIR
 from workbench.reports.warm import ClientOutcome, ClientTask
 from workbench.services.workspace import Workspace
@@ -55,11 +64,22 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
+OWN_DATA = (REFERENTIEL, TASKS, SESSION_CHECKLIST, WORD)
+"""Kinds of the firm's own data that change what a report shows (the referential with its grids and
+remediation, the task catalogue, the file checklist, the Word template)."""
+
+
 def settings_fingerprint(settings: Settings) -> str:
+    """The firm's identity and logo, and its own data files that override the package's."""
     h = hashlib.sha256(settings.branding.model_dump_json().encode())
     logo = settings.logo_path()
     if logo and logo.is_file():
         h.update(logo.read_bytes())
+    folders = DataFolders.of(settings)
+    for kind in OWN_DATA:
+        for folder in folders.folders(kind):
+            if not folder.resolve().is_relative_to(DATA_DIR.resolve()):  # the package's: in code_fingerprint
+                _digest_files(folder.rglob("*"), h)
     return h.hexdigest()
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench import __version__
+from workbench.core.errors import RunError
 from workbench.core.settings import Branding
 from workbench.core.vocab import ActionStatus, MissionType
 from workbench.domain.alerts import Alert
@@ -24,7 +25,7 @@ from workbench.domain.calendar import CalendarItem
 from workbench.domain.profile import ClientProfile
 from workbench.domain.records import Evidence, Mission
 from workbench.domain.tasks import Completion, TaskView, completions_between
-from workbench.reports.content import _env, logo_data_uri
+from workbench.reports.content import _env, logo_data_uri, parse_day
 from workbench.reports.lifecycle_context import HORIZON_MONTHS, lifecycle_extra
 from workbench.services import lifecycle
 from workbench.services.workspace import Workspace
@@ -89,13 +90,16 @@ def _closed_actions(ws: Workspace, client_id: str, after: dt.date | None, until:
     return sorted(out, key=lambda c: (c.closed_on, c.title))
 
 
-def load_followup_context(workspace: str | Path | None, client: str, mission: str,
-                          today: dt.date | None = None) -> FollowupContext:
-    ws = Workspace.open(workspace)
-    generated = dt.datetime.now().astimezone()
-    today = today or generated.date()
-    visit = ws.resolve_mission(client, mission)
-    profile = ws.store.get_client(client)
+def load_followup_context(workspace: str | Path | Workspace | None, client: str, mission: str,
+                          today: str | dt.date | None = None, *, generated_at: str | dt.datetime | None = None,
+                          expected_hash: str | None = None) -> FollowupContext:
+    """Everything the follow-up deliverable shows, as of ``today``. Like the client report, the
+    notebook receives the run's day, time and data hash, and refuses data changed in between."""
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    generated = (dt.datetime.fromisoformat(generated_at) if isinstance(generated_at, str)
+                 else generated_at or dt.datetime.now().astimezone())
+    today = parse_day(today, "date de référence") or generated.date()
+    visit, profile = ws.resolve_mission_and_client(client, mission)
     previous = _previous(ws, visit)
     since = previous.audit_date if previous else None
     plan = {t.id: t.title for t in lifecycle.plan_tasks(ws, client, today, write=False)}
@@ -120,6 +124,9 @@ def load_followup_context(workspace: str | Path | None, client: str, mission: st
     ctx.provenance = {"client": client, "mission": visit.id, "deliverable": "point de suivi",
                       "situation_date": today.isoformat(), "input_hash": digest, "package_version": __version__,
                       "generated_at": generated.isoformat(timespec="seconds")}
+    if expected_hash and digest != expected_hash:
+        raise RunError(f"Les données du client {client} ont changé pendant la préparation du document ; "
+                       "relancez la commande.", client_id=client)
     return ctx
 
 
@@ -132,9 +139,7 @@ def render_followup(ctx: FollowupContext, name: str) -> str:
 
 
 def show_followup(ctx: FollowupContext, name: str) -> None:
-    """Display one section in the notebook (the provenance section carries its data as metadata)."""
+    """Display one section in the notebook (the run records the provenance in the notebook's metadata)."""
     from IPython.display import HTML, display
 
-    html = render_followup(ctx, name)
-    metadata = {"workbench_provenance": ctx.provenance} if name == "suivi_provenance" else {}
-    display(HTML(html), metadata=metadata)
+    display(HTML(render_followup(ctx, name)))

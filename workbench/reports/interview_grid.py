@@ -15,7 +15,7 @@ import jinja2
 from workbench.core.dates import fr_date
 from workbench.core.files import write_atomically
 from workbench.core.vocab import Role
-from workbench.referential.grids import default_grids
+from workbench.referential.grids import grids_for
 from workbench.reports.pipeline import html_to_pdf
 from workbench.services.interview_scope import interview_scope
 from workbench.services.workspace import Workspace
@@ -35,7 +35,7 @@ class GridResult:
 def grid_context(ws: Workspace, mission_id: str, *, roles: list[Role] | None = None,
                  today: dt.date | None = None) -> dict:
     mission, client, referential = ws.mission_context(mission_id)
-    scope = interview_scope(ws.store, mission, client, referential, default_grids())
+    scope = interview_scope(ws.store, mission, client, referential, grids_for(ws.library))
     sections = []
     for role in roles or list(Role):
         entries = [{
@@ -71,7 +71,7 @@ def print_grid(ws: Workspace, mission_id: str, *, formats: list[str], roles: lis
     """Write ``reports/<client>/grille-entretien-<date>.html`` (and ``.pdf``)."""
     mission, client, _ = ws.mission_context(mission_id)
     context = grid_context(ws, mission_id, roles=roles, today=today)
-    out_dir = ws.path / "reports" / client.id
+    out_dir = ws.settings.reports_dir / client.id
     out_dir.mkdir(parents=True, exist_ok=True)
     base = f"grille-entretien-{mission.audit_date.isoformat()}"
     html_path = out_dir / f"{base}.html"
@@ -80,7 +80,7 @@ def print_grid(ws: Workspace, mission_id: str, *, formats: list[str], roles: lis
     paths = {"html": html_path}
     if "pdf" in formats:
         pdf = out_dir / f"{base}.pdf"
-        write_atomically(pdf, lambda tmp: html_to_pdf(html_path, tmp, client_id=client.id), overwrite=overwrite)
+        write_atomically(pdf, lambda tmp: html_to_pdf(html_path, tmp, client_id=client.id, settings=ws.settings), overwrite=overwrite)
         paths["pdf"] = pdf
     if "html" not in formats:
         html_path.unlink()

@@ -29,7 +29,7 @@ from workbench.domain.opportunity import RiskKind, Support
 from workbench.domain.profile import ClientProfile, validate_client_id
 from workbench.reports.content import TEMPLATE_DIR, logo_data_uri
 from workbench.reports.docx import render_word, template_path
-from workbench.reports.pipeline import KERNEL, TEMPLATE_NAME, _provenance_from, html_to_pdf
+from workbench.reports.pipeline import KERNEL, _provenance_from, html_to_pdf, notebook_html
 from workbench.services.workspace import Workspace
 from workbench.store.opportunity import StoredAssessment, get_assessment, list_assessments
 
@@ -39,8 +39,7 @@ NOTE_FORMATS = ("html", "pdf", "docx")
 NOTE_WORD_TEMPLATE = "note_opportunite.docx"
 """File name of the Word template, shipped in ``data/word/`` and overridable in ``<workspace>/modeles/``."""
 
-RISK_LABELS = {RiskKind.TOO_EARLY.value: "Trop tôt", RiskKind.TOO_LATE.value: "Trop tard",
-               RiskKind.CAPACITY.value: "Capacité", RiskKind.MATURITY.value: "Maturité"}
+RISK_LABELS = {k.value: k.label for k in RiskKind}
 SUPPORT_NOTES = {
     Support.EXTERNAL_ACCOMPANIMENT.value: "Le consultant guide la compréhension du référentiel, la structuration et "
     "la formalisation, conduit un pré-audit et peut être présent le jour de l'audit ; l'objectif est que "
@@ -173,18 +172,7 @@ def _execute(ws: Workspace, client_id: str, stored: StoredAssessment, output: Pa
 
 
 def _html(ws: Workspace, executed: Path, title: str, provenance: dict[str, str]) -> str:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)])
-    exporter.language_code = "fr"
-    exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
-    exporter.exclude_markdown = exporter.exclude_raw = True
-    resources = {"metadata": {"name": title},
-                 "workbench": {"branding": ws.settings.branding.model_dump(), "provenance": provenance},
-                 "workbench_css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")}
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4), resources=resources)
-    return body
+    return notebook_html(executed, title=title, settings=ws.settings, provenance=provenance, shown=None)
 
 
 def generate_note(ws: Workspace, client_id: str, assessment_id: int | None = None,
@@ -222,6 +210,7 @@ def generate_note(ws: Workspace, client_id: str, assessment_id: int | None = Non
                 paths["html"] = target
             if "pdf" in wanted:
                 target = out_dir / f"{base}.pdf"
-                write_atomically(target, lambda p: html_to_pdf(html_tmp, p, client_id=client_id), overwrite=True)
+                write_atomically(target, lambda p: html_to_pdf(html_tmp, p, client_id=client_id, settings=ws.settings),
+                                 overwrite=True)
                 paths["pdf"] = target
     return {fmt: paths[fmt] for fmt in NOTE_FORMATS if fmt in paths}

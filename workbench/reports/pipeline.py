@@ -11,38 +11,42 @@ One call, :func:`generate_report`, per client mission:
 4. PDF in A4 from that HTML with headless Chromium, offline;
 5. the Excel action plan.
 
-Every output records its provenance (referential version, input hash, package version, time):
-visible footer and ``<meta>`` tags in the HTML (hence the PDF), a « Provenance » sheet and document
-properties in the workbook. The values come from the executed notebook itself.
+The mission, the client and the referential are read once (with the plan update); the notebook
+receives the run's day (``today``: due dates and projection use the same day), its time and the hash
+of the data, and refuses data changed in between. Every output records its provenance (referential
+version, input hash, package version, time): in the executed notebook's metadata
+(``metadata.workbench.provenance``), the visible footer and ``<meta>`` tags of the HTML (hence the
+PDF), a « Provenance » sheet and document properties in the workbook.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import errno
-import os
+import functools
 import re
 import shutil
 import subprocess
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.errors import RunError, UsageError
 from workbench.core.files import PRIVATE_DIR_MODE, StagedOutputs, check_folder, check_target, write_atomically
+from workbench.core.jupyter import base_jupyter_dirs
 from workbench.core.logo import load_logo
 from workbench.core.processes import run_group
-from workbench.core.settings import Settings
+from workbench.core.settings import Settings, load_settings
 from workbench.core.vocab import MissionType
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
-from workbench.reports.content import TEMPLATE_DIR
+from workbench.reports.content import TEMPLATE_DIR, ReportContext, provenance_for, report_context
 from workbench.reports.excel import export_action_plan
 from workbench.reports.kernel import ContainedKernelManager, stop_leftover_kernels
-from workbench.services.analysis import update_plan
+from workbench.services.analysis import MissionData, update_plan
 from workbench.services.planning import PlanResult
 from workbench.services.workspace import Workspace
 from workbench.store.report_texts import next_version, record_sent_version
@@ -52,7 +56,6 @@ FOLLOWUP_NOTEBOOK = notebook("point_de_suivi.ipynb")
 """The deliverable of a follow-up visit (mission type « point de suivi »)."""
 TEMPLATE_NAME = "qualiopi"
 KERNEL = "python3"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -114,7 +117,10 @@ PdfPrinter = Callable[..., Path]
 @dataclass
 class _Job:
     ws: Workspace
+    data: MissionData | None
+    """The mission's data (None for a follow-up visit, whose notebook gathers its own)."""
     client_id: str
+    client_name: str
     mission_id: str
     out_dir: Path
     base: str
@@ -122,9 +128,26 @@ class _Job:
     provenance: dict[str, str]
     title: str = ""
     version: int = 0
+    today: dt.date | None = None
+    generated: dt.datetime | None = None
     html_text: str = ""
     tmp: Path | None = None
     pdf_printer: PdfPrinter | None = None
+    _context: ReportContext | None = None
+
+    def context(self) -> ReportContext:
+        """The report's context built from the run's load (no second read of the mission)."""
+        if self._context is None:
+            from workbench.reports.content import load_report_context
+
+            if self.data is None:  # a follow-up visit: its mission is read here, once
+                self._context = load_report_context(self.ws.path, self.client_id, self.mission_id, self.today,
+                                                    self.version, generated_at=self.provenance.get("generated_at"))
+            else:
+                assert self.generated is not None and self.today is not None
+                self._context = report_context(self.ws, self.data, self.generated, self.today, self.version,
+                                               self.provenance)
+        return self._context
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -174,9 +197,15 @@ def cell_failure(client_id: str, notebook: Path, cell_index: int, ename: str, ev
 
 
 def _provenance_from(executed: Path) -> dict[str, str]:
+    """Provenance displayed by a notebook as output metadata: still used by the portfolio and the
+    opportunity note, which compute theirs in the kernel (the client report and the follow-up
+    deliverable get theirs from the run and keep it in the notebook's metadata)."""
     import nbformat
 
     nb = nbformat.read(executed, as_version=4)
+    recorded = nb.metadata.get("workbench", {}).get("provenance")
+    if recorded:
+        return {str(k): str(v) for k, v in recorded.items()}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             prov = out.get("metadata", {}).get("workbench_provenance")
@@ -185,14 +214,29 @@ def _provenance_from(executed: Path) -> dict[str, str]:
     return {}
 
 
-def notebook_html(executed: Path, *, title: str, settings: Settings, provenance: dict[str, str]) -> str:
-    """An executed notebook as a report page: project template, no code, no script."""
+def _record_provenance(executed: Path, provenance: dict[str, str]) -> None:
+    """Write the run's provenance into the executed notebook's metadata (``metadata.workbench``)."""
     import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata.setdefault("workbench", {})["provenance"] = provenance
+    write_atomically(executed, lambda tmp: nbformat.write(nb, tmp), overwrite=True)
+
+
+def notebook_html(executed: Path, *, title: str, settings: Settings, provenance: dict[str, str],
+                  shown: Collection[str] | None = CLIENT_PROVENANCE) -> str:
+    """An executed notebook as a report page: project template, no code, no script. ``shown``: the
+    provenance keys written into the page (None: all of them)."""
+    import nbformat
+    from jinja2 import FileSystemLoader
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
     nb.metadata["title"] = title  # the page title, hence the PDF's title metadata
-    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)])
+    # nbconvert's own templates (our template extends « lab »), also from a venv
+    shared = [str(d / "nbconvert" / "templates") for d in base_jupyter_dirs()]
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR), *shared],
+                            extra_loaders=[FileSystemLoader(shared)] if shared else [])
     exporter.language_code = "fr"
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
@@ -202,7 +246,7 @@ def notebook_html(executed: Path, *, title: str, settings: Settings, provenance:
     resources = {
         "metadata": {"name": title},
         "workbench": {"branding": settings.branding.model_dump(),
-                      "provenance": {k: v for k, v in provenance.items() if k in CLIENT_PROVENANCE}},
+                      "provenance": {k: v for k, v in provenance.items() if shown is None or k in shown}},
         "workbench_css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8"),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -219,17 +263,18 @@ def _export_html(job: _Job) -> Path:
     return path
 
 
-def chromium_path() -> str:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise RunError("Chromium introuvable : installez le paquet « chromium » pour produire les PDF.")
+def chromium_path(settings: Settings | None = None) -> str:
+    """The Chromium of the settings (``chromium_path``, ``CHROMIUM_PATH``), else the usual places."""
+    found = (settings or load_settings()).chromium()
+    if found is None:
+        raise RunError("Chromium introuvable : installez le paquet « chromium » pour produire les PDF.")
+    return str(found)
 
 
-def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
+def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None, settings: Settings | None = None) -> Path:
     """Print an HTML file to an A4 PDF with headless Chromium (page size from the CSS @page rule)."""
     with tempfile.TemporaryDirectory(prefix="wb-chromium-") as profile:
-        cmd = [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+        cmd = [chromium_path(settings), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                f"--print-to-pdf={pdf}", html.resolve().as_uri()]
         try:  # own process group, killed whole on any exit: no Chromium left behind by Ctrl+C or a kill
             proc = run_group(cmd, timeout=PDF_TIMEOUT_S)
@@ -278,7 +323,7 @@ def _export_pdf(job: _Job) -> Path:
     """A4 PDF printed twice: the second print writes the page numbers into the table of contents."""
     assert job.tmp is not None
     pdf = job.out_dir / f"{job.base}.pdf"
-    printer = job.pdf_printer or html_to_pdf
+    printer = job.pdf_printer or functools.partial(html_to_pdf, settings=job.ws.settings)
     first_html = job.tmp / f"{job.base}.html"
     first_html.write_text(job.html_text, encoding="utf-8")
     draft = printer(first_html, job.tmp / f"{job.base}-1.pdf", client_id=job.client_id)
@@ -298,18 +343,15 @@ def _fr_stamp(iso: str) -> str:
 
 
 def _export_xlsx(job: _Job) -> Path:
-    ws = job.ws
-    mission = ws.store.get_mission(job.mission_id)
-    profile = ws.store.get_client(job.client_id)
-    if mission.type == MissionType.POINT_SUIVI:  # a follow-up visit hands over the recurring-task plan
+    data, settings = job.data, job.ws.settings
+    if data is None:  # a follow-up visit hands over the recurring-task plan
         from workbench.reports.tasks_excel import export_task_plan
         from workbench.services.lifecycle import task_views
 
-        today = dt.date.fromisoformat(job.provenance.get("situation_date") or dt.date.today().isoformat())
-        return export_task_plan(job.out_dir / f"taches-{mission.id}.xlsx", client_id=job.client_id,
-                                client_name=profile.name, views=task_views(ws, job.client_id, today, write=False),
-                                today=today, primary_color=ws.settings.branding.primary_color, overwrite=True)
-    ref = ws.library.get(mission.referential_id)
+        today = dt.date.fromisoformat(job.provenance["situation_date"])
+        return export_task_plan(job.out_dir / f"taches-{job.mission_id}.xlsx", client_id=job.client_id,
+                                client_name=job.client_name, views=task_views(job.ws, job.client_id, today, write=False),
+                                today=today, primary_color=settings.branding.primary_color, overwrite=True)
     prov = {
         "Empreinte des données": job.provenance.get("input_hash", ""),
         "Généré le": _fr_stamp(job.provenance.get("generated_at", "")),
@@ -317,18 +359,15 @@ def _export_xlsx(job: _Job) -> Path:
         "generated_at": job.provenance.get("generated_at", ""),
     }
     return export_action_plan(
-        job.out_dir / f"plan-actions-{job.mission_id}.xlsx", mission=mission, client_name=profile.name,
-        actions=ws.store.list_actions(mission.id), referential=ref, provenance=prov,
-        primary_color=ws.settings.branding.primary_color)
+        job.out_dir / f"plan-actions-{job.mission_id}.xlsx", mission=data.mission, client_name=data.profile.name,
+        actions=list(data.actions), referential=data.referential, provenance=prov,
+        primary_color=settings.branding.primary_color)
 
 
 def _export_docx(job: _Job) -> Path:
-    from workbench.reports.content import load_report_context
     from workbench.reports.docx import render_docx
 
-    ctx = load_report_context(job.ws, job.client_id, job.mission_id, version=job.version)
-    ctx.provenance["input_hash"] = job.provenance.get("input_hash", ctx.provenance["input_hash"])
-    return render_docx(ctx, job.out_dir / f"{job.base}.docx")
+    return render_docx(job.context(), job.out_dir / f"{job.base}.docx")
 
 
 register_format("html", _export_html)
@@ -376,8 +415,9 @@ def generate_report(
 ) -> ReportResult:
     """Run the report notebook for one client mission and export the requested formats.
 
-    ``executor`` and ``pdf_printer`` replace the one-shot kernel and browser (the batch passes
-    warm ones); by default each call starts its own.
+    ``today`` (default: the current date) is the day of the whole report: action due dates, the
+    projection and the next audit all use it. ``executor`` and ``pdf_printer`` replace the one-shot
+    kernel and browser (the batch passes warm ones); by default each call starts its own.
 
     With ``final`` the report is the next version sent to the client: it carries its number, and
     a copy of every file is kept under ``reports/<client>/envoyes/`` with the number in its name,
@@ -386,13 +426,24 @@ def generate_report(
     started = time.perf_counter()
     validate_client_id(client_id)
     wanted = parse_formats(formats)
-    mission = ws.resolve_mission(client_id, mission_id)
-    load_logo(ws.settings)  # a bad logo is refused before anything runs
+    generated = dt.datetime.now().astimezone()
+    today = today or generated.date()
     timings: dict[str, float] = {}
+    mission, profile = ws.resolve_mission_and_client(client_id, mission_id)  # read once, passed on
+    load_logo(ws.settings)  # a bad logo is refused before anything runs
+    version = next_version(ws.store, mission.id) if final else 0  # type: ignore[arg-type]
 
     followup = mission.type == MissionType.POINT_SUIVI
     t = time.perf_counter()
-    plan = PlanResult() if followup else update_plan(ws, client_id, mission.id, today=today)[1]
+    if followup:
+        from workbench.reports.followup import load_followup_context
+
+        plan, data = PlanResult(), None
+        provenance = load_followup_context(ws, client_id, mission.id, today, generated_at=generated).provenance
+        provenance["report_version"] = str(version)
+    else:
+        data, plan = update_plan(ws, client_id, mission.id, today=today, resolved=(mission, profile))
+        provenance = provenance_for(ws, data, generated, version)
     timings["plan"] = time.perf_counter() - t
 
     out_dir = ws.settings.reports_dir / client_id
@@ -402,14 +453,16 @@ def generate_report(
     # Every output of the run is written in a staging folder beside its final place, then all are
     # moved into place together (docs/security.md): a failure, a full disk or Ctrl+C leaves the
     # previous set whole, and never a truncated file under a final name.
-    version = next_version(ws.store, mission.id) if final else 0  # type: ignore[arg-type]
     with StagedOutputs(out_dir, ws.path) as staged:
         for entry in out_dir.iterdir():  # a planted link or device under a name of this run: refused now
             if entry.name.startswith((f"{base}.", f"plan-actions-{mission.id}.")):
                 check_target(entry)
         executed = staged.path(f"{base}.ipynb")
-        parameters: dict[str, object] = {"workspace": str(ws.path), "client": client_id, "mission": mission.id}
-        if not followup:  # (the follow-up visit's notebook has no version of its own)
+        parameters: dict[str, str | int] = {
+            "workspace": str(ws.path), "client": client_id, "mission": mission.id, "today": today.isoformat(),
+            "generated_at": provenance["generated_at"], "input_hash": provenance["input_hash"],
+        }
+        if not followup:  # the follow-up deliverable shows no version number (papermill would warn)
             parameters["version"] = version
         t = time.perf_counter()
         try:
@@ -422,15 +475,12 @@ def generate_report(
             if executed.exists():  # the partial notebook is kept, under its own name
                 staged.publish([executed.name], {executed.name: f"{base}.echec.ipynb"})
             raise
+        _record_provenance(executed, provenance)
         timings["notebook"] = time.perf_counter() - t
-        provenance = _provenance_from(executed)
-        if not provenance:
-            raise RunError(f"Le notebook {nb_path.name} n'a pas produit sa provenance (client « {client_id} »).",
-                           client_id=client_id, notebook=nb_path.name)
 
-        title = f"Rapport de {mission.type.label.lower()} Qualiopi — {ws.store.get_client(client_id).name}"
-        job = _Job(ws, client_id, mission.id, staged.staging, base, executed, provenance, title, version,
-                   pdf_printer=pdf_printer)
+        title = f"Rapport de {mission.type.label.lower()} Qualiopi — {profile.name}"
+        job = _Job(ws, data, client_id, profile.name, mission.id, staged.staging, base, executed, provenance,
+                   title, version, today, generated, pdf_printer=pdf_printer)
         job.tmp = staged.path("impression")
         job.tmp.mkdir()
         produced: dict[str, Path] = {}

@@ -10,6 +10,7 @@ for a client: it names every client, but shows no private note, answer text or e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import time
@@ -461,7 +462,8 @@ def generate_portfolio(ws: Workspace, formats: Sequence[str] = ("html", "pdf", "
             source = out_dir / f".{base}.tmp.html"
             source.write_text(html_text, encoding="utf-8")
         try:
-            paths["pdf"] = (pdf_printer or html_to_pdf)(source, out_dir / f"{base}.pdf", client_id=OUT_DIR)
+            printer = pdf_printer or functools.partial(html_to_pdf, settings=ws.settings)
+            paths["pdf"] = printer(source, out_dir / f"{base}.pdf", client_id=OUT_DIR)
         finally:
             if source != html:
                 source.unlink(missing_ok=True)

@@ -170,8 +170,10 @@ class WarmKernel:
 class WarmBrowser:
     """One headless Chromium (Debian's, through Playwright) printing PDF after PDF."""
 
-    def __init__(self, *, timeout_s: int = PDF_TIMEOUT_S) -> None:
+    def __init__(self, *, timeout_s: int = PDF_TIMEOUT_S, chromium: str | None = None) -> None:
         self.timeout_ms = timeout_s * 1000
+        self.chromium = chromium
+        """The Chromium of the workspace's settings (None: found among the usual places)."""
         self._pw: Any = None
         self._browser: Any = None
         self.pdfs = 0
@@ -184,7 +186,7 @@ class WarmBrowser:
         from playwright.sync_api import sync_playwright
 
         self._pw = sync_playwright().start()
-        self._browser = self._pw.chromium.launch(executable_path=chromium_path(), args=list(BROWSER_ARGS),
+        self._browser = self._pw.chromium.launch(executable_path=self.chromium or chromium_path(), args=list(BROWSER_ARGS),
                                                  headless=True)
         self.starts += 1
 
@@ -267,10 +269,11 @@ class WarmWorker:
     """A kernel and a browser, each on its own thread, serving :class:`ClientTask` after task."""
 
     def __init__(self, name: str = "", *, recycle_after: int = RECYCLE_AFTER, timeout: int = CELL_TIMEOUT_S,
-                 on_done: Callable[[Workspace, ClientTask, ClientOutcome], None] | None = None) -> None:
+                 on_done: Callable[[Workspace, ClientTask, ClientOutcome], None] | None = None,
+                 chromium: str | None = None) -> None:
         self.name = name or f"pid-{os.getpid()}"
         self.kernel = WarmKernel(recycle_after=recycle_after, timeout=timeout)
-        self.browser = WarmBrowser()
+        self.browser = WarmBrowser(chromium=chromium)
         self._kthread = ThreadPoolExecutor(1, thread_name_prefix="wb-kernel")
         self._bthread = ThreadPoolExecutor(1, thread_name_prefix="wb-browser")
         self.on_done = on_done

@@ -6,7 +6,7 @@ Everything that reads the store lives here, so :mod:`workbench.gaps` stays pure.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workbench.core.vocab import Verdict
 from workbench.domain.gaps import GapAnalysis, PreviousMission, analyze
@@ -51,12 +51,15 @@ class MissionData:
 
 
 def load_mission(ws: Workspace, client_id: str, mission_id: str | None = None,
-                 *, today: dt.date | None = None) -> MissionData:
-    """Read a mission and analyse it as of ``today`` (default: the current date)."""
-    mission = ws.resolve_mission(client_id, mission_id)
-    profile = ws.store.get_client(mission.client_id)
+                 *, today: dt.date | None = None,
+                 resolved: tuple[Mission, ClientProfile] | None = None) -> MissionData:
+    """Read a mission and analyse it as of ``today`` (default: the current date).
+
+    The mission, the client and the referential are each read once; a caller that already holds
+    the mission and the client passes them as ``resolved``."""
+    mission, profile = resolved or ws.resolve_mission_and_client(client_id, mission_id)
     ref = ws.library.get(mission.referential_id)
-    remediation = load_remediation(ref)
+    remediation = load_remediation(ref, ws.library.folders)
     scope = profile.scope()
     applicability = tuple(evaluate(ref, scope))
     answers = ws.store.list_answers(mission.id)
@@ -75,8 +78,10 @@ def load_mission(ws: Workspace, client_id: str, mission_id: str | None = None,
 
 
 def update_plan(ws: Workspace, client_id: str, mission_id: str | None = None,
-                *, today: dt.date | None = None) -> tuple[MissionData, PlanResult]:
+                *, today: dt.date | None = None,
+                resolved: tuple[Mission, ClientProfile] | None = None) -> tuple[MissionData, PlanResult]:
     """Generate the missing actions of a mission's plan; returns the refreshed data and what changed."""
-    data = load_mission(ws, client_id, mission_id, today=today)
+    data = load_mission(ws, client_id, mission_id, today=today, resolved=resolved)
     result = generate_plan(ws.store, data.mission.id, data.analysis, data.remediation, today=today)
-    return load_mission(ws, client_id, data.mission.id, today=today), result
+    # Only the actions changed: the analysis does not depend on them.
+    return replace(data, actions=tuple(ws.store.list_actions(data.mission.id))), result

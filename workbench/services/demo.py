@@ -16,7 +16,7 @@ from pathlib import Path
 from workbench.core.errors import UsageError
 from workbench.core.settings import CONFIG_FILE, STORE_FILE, load_settings
 from workbench.core.vocab import MissionType, NCGrading, Verdict
-from workbench.domain.profile import Address, Certification, Contact, Site
+from workbench.domain.profile import Address, Certification, Contact, Site, complete_siret
 from workbench.domain.records import Evidence
 from workbench.domain.templates import load_template, profile_from_template
 from workbench.referential.applicability import evaluate
@@ -31,19 +31,6 @@ from workbench.store.tasks import task_actors
 DEMO_ACTOR = "sophie.durand"
 DEMO_MARKER = "demo"
 SEED = 2026
-
-
-def luhn_complete(prefix13: str) -> str:
-    """Append the check digit that makes a 14-digit SIRET pass the Luhn test."""
-    for d in "0123456789":
-        candidate = prefix13 + d
-        total = 0
-        for i, ch in enumerate(reversed(candidate)):
-            n = int(ch) * (2 if i % 2 else 1)
-            total += n - 9 if n > 9 else n
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -279,10 +266,10 @@ DEMO_CONSULTANTS = ("Sophie Durand", "Karim Benali")
 
 
 def _build_client(ws: Workspace, client: DemoClient, rng: random.Random) -> None:
-    template = load_template(client.template)
+    template = load_template(client.template, ws.folders)
     address = Address(street=client.street, postal_code=client.postal_code, city=client.city)
     overrides: dict = {
-        "siret": luhn_complete(client.siret_prefix),
+        "siret": complete_siret(client.siret_prefix),
         "nda": client.nda,
         "address": address,
         "contact": Contact(name=client.contact, role=client.contact_role,

@@ -56,7 +56,7 @@ def build_prospects(ws: Workspace) -> None:
                                            "consultant": "Sophie Durand", "contact": contact.model_dump()}
             profile = profile_from_data(data | p.extra, f"Prospect de démonstration {p.id}")
         else:
-            profile = profile_from_template(load_template(p.template or ""), p.id, p.name or p.id, prospect=True,
+            profile = profile_from_template(load_template(p.template or "", ws.folders), p.id, p.name or p.id, prospect=True,
                                             consultant="Sophie Durand", contact=contact, **p.extra)
         ws.store.create_client(profile)
         result, _ = run_assessment(ws, p.id, p.answers, today=DEMO_TODAY, source=f"démonstration {p.id}")

@@ -93,7 +93,7 @@ def _referential_for(ws: Workspace, today: dt.date) -> Referential:
 
 def _missing(ws: Workspace, profile: ClientProfile, stored: list[PlanTask], today: dt.date,
              start: dt.date) -> list[PlanTask]:
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(ws.folders)
     applicable = applicable_catalogue(catalogue, _referential_for(ws, today), profile.scope())
     known = {t.catalogue_id or t.id for t in stored} | {t.id for t in stored}
     return [task_from_catalogue(item, profile.id, start) for item in missing_from_plan(applicable, known)]
@@ -117,7 +117,7 @@ def task_views(ws: Workspace, client_id: str, today: dt.date, *, write: bool = T
                include_retired: bool = False) -> list[TaskView]:
     tasks = plan_tasks(ws, client_id, today, write=write)
     completions = task_store.list_completions(ws.store, client_id)  # type: ignore[arg-type]
-    cap = load_catalogue().due_soon_days
+    cap = load_catalogue(ws.folders).due_soon_days
     return plan_view(tasks, completions, today, include_retired=include_retired, cap=cap)
 
 

@@ -227,7 +227,7 @@ def mission_review(ws: Workspace, client_id: str, mission_id: str | None = None,
                    *, checklist: Checklist | None = None) -> MissionReview:
     mission = ws.resolve_mission(client_id, mission_id)
     ref = ws.library.get(mission.referential_id)
-    checklist = checklist or load_checklist()
+    checklist = checklist or load_checklist(folders=ws.folders)
     repo = repository(ws)
     stored = repo.get_sample(mission.id)
     completed = ws.store.get_state(mission.id, COMPLETED_STATE)

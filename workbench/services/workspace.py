@@ -14,10 +14,11 @@ from pathlib import Path
 from workbench.core.errors import NotFoundError, UsageError
 from workbench.core.settings import Settings, load_settings
 from workbench.core.vocab import AuditType, MissionType
+from workbench.data import DataFolders
 from workbench.domain.profile import ClientProfile, validate_client_id
 from workbench.domain.records import Mission, mission_type_conflict
 from workbench.referential.applicability import IndicatorApplicability, evaluate
-from workbench.referential.library import Library, Referential, default_library
+from workbench.referential.library import Library, Referential, library_for
 from workbench.store import SQLiteStore, Store, open_store
 
 
@@ -77,11 +78,18 @@ class Workspace:
             # Nothing stored yet and a command that must not create the base: an empty, read-only
             # store in memory answers it (no client, no mission) and nothing appears on disk.
             return SQLiteStore.empty(path, actor=actor)
-        return open_store(self.settings.effective_store_url, actor=actor, create=self._create)
+        return open_store(self.settings.effective_store_url, actor=actor, create=self._create,
+                          busy_timeout=self.settings.busy_timeout_s)
+
+    @property
+    def folders(self) -> DataFolders:
+        """Where this workspace's data is read: its own folders first, then the package's."""
+        return DataFolders.of(self.settings)
 
     @property
     def library(self) -> Library:
-        return self._library or default_library()
+        """The referential versions of this workspace (the firm's files overriding the package's)."""
+        return self._library or library_for(self.folders)
 
     def close(self) -> None:
         if "store" in self.__dict__:
@@ -132,13 +140,19 @@ class Workspace:
 
     def resolve_mission(self, client_id: str, mission_id: str | None = None) -> Mission:
         """The given mission of a client, or its latest one that is not a follow-up visit."""
+        return self.resolve_mission_and_client(client_id, mission_id)[0]
+
+    def resolve_mission_and_client(self, client_id: str, mission_id: str | None = None
+                                   ) -> tuple[Mission, ClientProfile]:
+        """The given mission of a client (or its latest one that is not a follow-up visit) and the
+        client, each read once."""
         validate_client_id(client_id)
-        self.store.get_client(client_id)
+        profile = self.store.get_client(client_id)
         if mission_id:
             mission = self.store.get_mission(mission_id)
             if mission.client_id != client_id:
                 raise UsageError(f"La mission « {mission_id} » n'appartient pas au client « {client_id} ».")
-            return mission
+            return mission, profile
         missions = self.store.list_missions(client_id)
         if not missions:
             raise UsageError(
@@ -146,4 +160,4 @@ class Workspace:
                 f"workbench mission new {client_id} --type pre_audit --audit-date AAAA-MM-JJ"
             )
         preparations = [m for m in missions if m.type != MissionType.POINT_SUIVI]
-        return (preparations or missions)[-1]
+        return (preparations or missions)[-1], profile

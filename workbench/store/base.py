@@ -98,8 +98,9 @@ def register_backend(scheme: str, factory: Callable[..., Store]) -> None:
     _BACKENDS[scheme] = factory
 
 
-def open_store(url: str, *, actor: str | None = None, create: bool = True) -> Store:
-    """Open a store from a URL such as ``sqlite:///path/to/workbench.db``."""
+def open_store(url: str, *, actor: str | None = None, create: bool = True, **options: Any) -> Store:
+    """Open a store from a URL such as ``sqlite:///path/to/workbench.db``; ``options`` go to the
+    back end (``busy_timeout`` for SQLite)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise StoreError(f"Adresse de base de données invalide : « {url} » (ex. : sqlite:///chemin/workbench.db).")
@@ -108,5 +109,5 @@ def open_store(url: str, *, actor: str | None = None, create: bool = True) -> St
         raise StoreError(
             f"Type de base de données non géré : « {scheme} » (disponibles : {', '.join(sorted(_BACKENDS))})."
         )
-    return factory(rest[1:] if rest.startswith("/") and scheme == "sqlite" else rest, actor=actor, create=create)
+    return factory(rest[1:] if rest.startswith("/") and scheme == "sqlite" else rest, actor=actor, create=create, **options)
 

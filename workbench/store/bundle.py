@@ -217,7 +217,7 @@ class ImportReport(_Strict):
         out = [head]
         if self.imported_as:
             out.append(f"  (client « {self.imported_as} » du paquet, importé sous l'identifiant « {self.client_id} »)")
-        out.append(f"Signature : {bundle_safety.SIGNATURE_LABELS[self.signature]}.")
+        out.append(f"Signature : {bundle_safety.SignatureStatus(self.signature).label}.")
         out.append(f"Missions ajoutées : {len(self.missions_added)}"
                    + (f" ({', '.join(self.missions_added)})" if self.missions_added else "")
                    + f" ; déjà présentes : {len(self.missions_existing)}")
@@ -427,7 +427,7 @@ def _upgrade(raw: dict[str, Any], version: int) -> dict[str, Any]:
 
 
 def _invalid(path: Path, name: str, exc: ValidationError, raw: Any, index: int | None = None) -> BundleError:
-    text, _, field = describe_validation_error(exc, raw, list_key="\0")
+    text, _, field = describe_validation_error(exc, raw, list_key=None)
     where = f"élément « {name} »" + (f", entrée {index + 1}" if index is not None else "")
     where += f", champ « {field} »" if field else ""
     return _corrupt(path, f"{where} : {text}")
@@ -535,10 +535,10 @@ def import_bundle(store: Store, path: str | os.PathLike[str], merge: bool = Fals
     path = Path(path)
     manifest, data = read_bundle(path)
     signature = bundle_safety.signature_status(manifest, signing_key)
-    if signature == "invalid":
+    if signature == bundle_safety.SignatureStatus.INVALID:
         raise BundleError(f"Signature du paquet {path} invalide : il a été modifié après sa création, ou signé "
                           "avec la clé d'un autre cabinet. Rien n'a été importé.")
-    if signature == "absent" and signing_key and not accept_unsigned:
+    if signature == bundle_safety.SignatureStatus.ABSENT and signing_key and not accept_unsigned:
         raise BundleError(f"Le paquet {path} n'est pas signé, alors que cet espace de travail a une clé de "
                           "signature (bundle_signing_key) : rien n'a été importé. Si vous connaissez sa "
                           "provenance, relancez avec --accept-unsigned.")

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from typing import Any
 
+from workbench.core.vocab import LabelledEnum
 from workbench.store import bundle_extras
 
 MAX_MEMBER_SIZE = 32 * 1024 * 1024
@@ -88,26 +89,28 @@ def sign_manifest(manifest: dict[str, Any], key: str) -> dict[str, Any]:
     return {**manifest, "signature": {"algorithm": SIGNATURE_ALGORITHM, "key_id": key_id(key), "value": value}}
 
 
-def signature_status(manifest: dict[str, Any], key: str | None) -> str:
+class SignatureStatus(LabelledEnum):
+    """What the import found about a bundle's signature (the value is what reports and JSON show)."""
+
+    VERIFIED = "verified", "signature du cabinet vérifiée"
+    ABSENT = "absent", "paquet non signé"
+    UNCHECKED = "unchecked", "paquet signé, signature non vérifiée (aucune clé dans cet espace de travail)"
+    INVALID = "invalid", "signature invalide"
+
+
+def signature_status(manifest: dict[str, Any], key: str | None) -> SignatureStatus:
     """``verified``, ``absent``, ``unchecked`` (signed, but no key here) or ``invalid``."""
     sig = manifest.get("signature")
     if sig is None:
-        return "absent"
+        return SignatureStatus.ABSENT
     if key is None:
-        return "unchecked"
+        return SignatureStatus.UNCHECKED
     if not isinstance(sig, dict) or sig.get("algorithm") != SIGNATURE_ALGORITHM or not isinstance(
             sig.get("value"), str):
-        return "invalid"
+        return SignatureStatus.INVALID
     expected = hmac.new(key.encode("utf-8"), _canonical(manifest), hashlib.sha256).hexdigest()
-    return "verified" if hmac.compare_digest(expected, sig["value"].lower()) else "invalid"
-
-
-SIGNATURE_LABELS = {
-    "verified": "signature du cabinet vérifiée",
-    "absent": "paquet non signé",
-    "unchecked": "paquet signé, signature non vérifiée (aucune clé dans cet espace de travail)",
-    "invalid": "signature invalide",
-}
+    ok = hmac.compare_digest(expected, sig["value"].lower())
+    return SignatureStatus.VERIFIED if ok else SignatureStatus.INVALID
 
 
 # -- organisation identity -------------------------------------------------------------------------

@@ -10,17 +10,9 @@ from pathlib import Path
 
 from workbench.core.files import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 
-ENV_BUSY_TIMEOUT = "WORKBENCH_BUSY_TIMEOUT_S"
 DEFAULT_BUSY_TIMEOUT_S = 30.0
-
-
-def default_busy_timeout() -> float:
-    """Seconds a writer waits for another process's lock before giving up (``busy``)."""
-    raw = os.environ.get(ENV_BUSY_TIMEOUT)
-    with contextlib.suppress(ValueError):
-        if raw is not None and float(raw) >= 0:
-            return float(raw)
-    return DEFAULT_BUSY_TIMEOUT_S
+"""Seconds a writer waits for another process's lock before giving up (``busy``), when the caller
+does not say: a workspace passes its ``busy_timeout_s`` setting (:mod:`workbench.core.settings`)."""
 
 
 def writable(path: Path) -> bool:

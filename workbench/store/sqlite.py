@@ -21,6 +21,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from workbench.core.errors import ConflictError, NotFoundError, ProfileError, StoreError
+from workbench.core.validation import describe_error
 from workbench.core.vocab import ActionStatus, AuditType, MissionType, Verdict
 from workbench.domain.profile import ClientProfile, profile_from_data, validate_client_id
 from workbench.domain.records import (
@@ -36,8 +37,8 @@ from workbench.store import bundle_extras
 from workbench.store.base import Store, register_backend
 from workbench.store.errors import check_database_file, read_only_error, sqlite_failure
 from workbench.store.opening import (
+    DEFAULT_BUSY_TIMEOUT_S,
     create_private_file,
-    default_busy_timeout,
     open_read_only,
     schema_is_current,
     writable,
@@ -170,8 +171,8 @@ def _validated(model: type[_M_T], data: dict[str, Any]) -> _M_T:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first.get("loc") else "?"
         raise StoreError(
-            f"Valeur refusée pour « {_FIELD_FR.get(field, field)} » : {first.get('input')!r} "
-            f"({first.get('msg', 'valeur invalide')}). Rien n'a été enregistré."
+            f"Valeur refusée pour « {_FIELD_FR.get(field, field)} » : {describe_error(first)}. "
+            "Rien n'a été enregistré."
         ) from None
 
 
@@ -181,7 +182,7 @@ class SQLiteStore(Store):
         self.path = Path(path)
         self.actor = actor or default_actor()
         self.read_only = False
-        wait = busy_timeout if busy_timeout is not None else default_busy_timeout()
+        wait = busy_timeout if busy_timeout is not None else DEFAULT_BUSY_TIMEOUT_S
         exists = str(path) == ":memory:" or self.path.exists()
         if not create and not exists:
             raise NotFoundError(f"Aucune base de données dans l'espace de travail : {self.path} introuvable. "

@@ -5,8 +5,8 @@
 * :mod:`workbench.apps.dashboard.launch` serves ``notebooks/tableau_de_bord_client.ipynb`` for ONE
   client: loopback only, a random access token, the interview's locked-down Voilà options.
 
-The notebook only calls :func:`build_dashboard` with the client id that the server put in the
-kernel's environment; it never reads the query string.
+The notebook only calls :func:`build_dashboard` with the client id that the server injected as its
+parameter; it never reads the environment nor the query string.
 """
 
 from __future__ import annotations
@@ -51,14 +51,15 @@ INTERNAL_ERROR = ("Erreur interne inattendue : le tableau de bord n'a pas pu êt
 
 
 def dashboard_html(workspace: str | os.PathLike[str] | None, client: str, mission: str | None = None,
-                   *, today: dt.date | None = None) -> str:
-    """The dashboard's HTML, or a French error message in its place: never raises."""
+                   *, today: dt.date | None = None, debug: bool = False) -> str:
+    """The dashboard's HTML, or a French error message in its place: never raises (unless ``debug``,
+    for the consultant's own tests: a client's server never sets it)."""
     try:
         return render_dashboard(load_dashboard(workspace or None, client, mission or None, today=today))
     except WorkbenchError as exc:
         return render_error(exc.message)
     except Exception:  # noqa: BLE001 - the client sees a message, never a traceback
-        if os.environ.get("WORKBENCH_DEBUG"):
+        if debug:
             raise
         return render_error(INTERNAL_ERROR)
 

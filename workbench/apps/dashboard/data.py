@@ -116,8 +116,13 @@ class GapRow:
     finding: str
 
     @property
+    def level(self) -> Verdict:
+        """The level shown: the projection when there is one, else the verdict."""
+        return self.projected or self.verdict
+
+    @property
     def label(self) -> str:
-        return (self.projected or self.verdict).label
+        return self.level.label
 
     @property
     def requalified(self) -> bool:

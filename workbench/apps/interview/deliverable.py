@@ -16,7 +16,7 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.core.dates import fr_date
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import UsageError, WorkbenchError
 from workbench.core.vocab import ActionStatus
 from workbench.domain.deliverable import Signature, Visit, parse_person
 from workbench.services.action_edits import abandon_action, add_action, edit_action
@@ -37,7 +37,7 @@ def _date(raw: str, what: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise WorkbenchError(f"{what} invalide : « {raw} » (format attendu : AAAA-MM-JJ).") from None
+        raise UsageError(f"{what} invalide : « {raw} » (format attendu : AAAA-MM-JJ).") from None
 
 
 class DeliverablePanel:
@@ -150,7 +150,7 @@ class DeliverablePanel:
 
     def _edit(self) -> str:
         if self.action_choice.value is None:
-            raise WorkbenchError("Choisissez d'abord l'action à modifier.")
+            raise UsageError("Choisissez d'abord l'action à modifier.")
         action = edit_action(self.ws, self.mission, self.action_choice.value, title=self.title.value,
                              owner=self.owner.value, due_date=_date(self.due.value, "échéance"),
                              status=ActionStatus(self.action_status.value), comment=self.comment.value)
@@ -159,7 +159,7 @@ class DeliverablePanel:
 
     def _abandon(self) -> str:
         if self.action_choice.value is None:
-            raise WorkbenchError("Choisissez d'abord l'action à abandonner.")
+            raise UsageError("Choisissez d'abord l'action à abandonner.")
         action = abandon_action(self.ws, self.mission, self.action_choice.value, self.comment.value)
         self._refresh_actions(action.id)
         return f"Action {action.id} abandonnée (conservée dans l'historique)."

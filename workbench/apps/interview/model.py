@@ -27,7 +27,7 @@ from workbench.referential.grids import (
     GridLibrary,
     ItemSource,
     Question,
-    default_grids,
+    grids_for,
 )
 from workbench.referential.library import Criterion, Referential
 from workbench.services.interview_scope import Entry, InterviewError, interview_scope, is_surveillance
@@ -78,7 +78,7 @@ class InterviewModel:
         self.mission: Mission = mission
         self.client: ClientProfile = client
         self.referential: Referential = referential
-        scope = interview_scope(self.store, mission, client, referential, grids or default_grids())
+        scope = interview_scope(self.store, mission, client, referential, grids or grids_for(workspace.library))
         self.grid: Grid = scope.grid
         self.full_grid: Grid = scope.full_grid
         self.entries: list[Entry] = scope.entries

@@ -28,7 +28,6 @@ import contextlib
 import datetime as dt
 import ipaddress
 import logging
-import os
 import re
 import secrets
 import signal
@@ -572,11 +571,12 @@ def serve(state: SpaceState, *, on_ready: Callable[[], None] | None = None) -> N
         state.close()
 
 
-def configure_logging() -> None:
+def configure_logging(debug: bool = False) -> None:
+    """Log to the terminal; every request too with the ``debug`` setting."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
-    if not os.environ.get("WORKBENCH_DEBUG"):
+    if not debug:
         logging.getLogger("tornado.access").setLevel(logging.WARNING)
