@@ -14,6 +14,7 @@ import zipfile
 from collections import defaultdict
 from pathlib import Path
 
+import nbformat
 import pytest
 from openpyxl import load_workbook
 
@@ -137,7 +138,9 @@ def test_batch_full_cycle(tmp_path, monkeypatch):
         assert set(status.values()) == {"unchanged"}
         remade = next(c for c in third.clients if c["client_id"] == REVIEWED)
         after = session_review_hash(ws, reviewed)
-        assert after != before and f'content="{after}"' in Path(remade["outputs"]["html"]).read_text(encoding="utf-8")
+        assert after != before
+        executed = nbformat.read(Path(remade["outputs"]["html"]).with_suffix(".ipynb"), as_version=4)
+        assert executed.metadata["workbench"]["provenance"]["session_review_hash"] == after  # the run's record
         assert third.portfolio["status"] == "made"
         made = next(c for c in third.clients if c["client_id"] == "client-02")
         assert json.loads((root / "reports" / "client-02" / STATE_FILE).read_text())["fingerprint"] == \

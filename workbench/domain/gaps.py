@@ -45,7 +45,7 @@ from workbench.core.dates import add_months
 from workbench.core.vocab import AuditType, LabelledEnum, NCGrading, Verdict
 from workbench.domain.records import Answer, Evidence
 from workbench.referential.applicability import IndicatorApplicability
-from workbench.referential.library import Indicator
+from workbench.referential.library import Indicator, OfIndicator
 
 PROJECTION_DISCLAIMER = (
     "Projection indicative établie par le consultant à partir des constats du pré-audit, selon les "
@@ -74,7 +74,7 @@ _RANK = {Verdict.NC_MAJEURE: 0, Verdict.NC_MINEURE: 1, Verdict.CONFORME: 2}
 
 
 @dataclass(frozen=True)
-class IndicatorStatus:
+class IndicatorStatus(OfIndicator):
     """One indicator as seen by the mission: applicability, verdict, evidence."""
 
     indicator: Indicator
@@ -88,14 +88,6 @@ class IndicatorStatus:
     evidence: tuple[Evidence, ...] = ()
     new_entrant_adapted: bool = False
     previous_verdict: Verdict | None = None
-
-    @property
-    def number(self) -> int:
-        return self.indicator.number
-
-    @property
-    def criterion(self) -> int:
-        return self.indicator.criterion
 
     @property
     def declared_na(self) -> bool:

@@ -160,6 +160,24 @@ class Indicator(_Model):
         return f"Indicateur {self.number} — {self.title}"
 
 
+
+class OfIndicator:
+    """Shortcuts for a record that carries an ``indicator`` (status of a gap analysis, interview entry)."""
+
+    indicator: Indicator
+
+    @property
+    def id(self) -> str:
+        return self.indicator.id
+
+    @property
+    def number(self) -> int:
+        return self.indicator.number
+
+    @property
+    def criterion(self) -> int:
+        return self.indicator.criterion
+
 class Referential(_Model):
     id: str
     title: str

@@ -21,7 +21,7 @@ from workbench.referential.grids import (
     previous_verdicts_for,
     surveillance_interview_set,
 )
-from workbench.referential.library import Indicator, Referential
+from workbench.referential.library import Indicator, OfIndicator, Referential
 from workbench.store import Store
 
 
@@ -32,7 +32,7 @@ class InterviewError(WorkbenchError):
 
 
 @dataclass(frozen=True)
-class Entry:
+class Entry(OfIndicator):
     """One indicator of the interview: referential data, applicability and grid content."""
 
     indicator: Indicator
@@ -40,18 +40,6 @@ class Entry:
     item: InterviewItem
     conditions: frozenset[Condition] = frozenset()
     """The client's conditions: questions that do not concern them are left out."""
-
-    @property
-    def id(self) -> str:
-        return self.indicator.id
-
-    @property
-    def number(self) -> int:
-        return self.indicator.number
-
-    @property
-    def criterion(self) -> int:
-        return self.indicator.criterion
 
     @property
     def applicable(self) -> bool:
