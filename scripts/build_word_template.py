@@ -52,9 +52,11 @@ def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: li
                 cell.width = Mm(width)
     for i, h in enumerate(headers):
         table.rows[0].cells[i].text = h
-    repeat = OxmlElement("w:tblHeader")  # the titles row again on each page of a long table
-    repeat.set(qn("w:val"), "true")
-    table.rows[0]._tr.get_or_add_trPr().append(repeat)
+    header = table.rows[0]._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):  # the titles row whole, and again on each page of a long table
+        flag = OxmlElement(tag)
+        flag.set(qn("w:val"), "true")
+        header.append(flag)
     table.rows[1].cells[0].text = f"{{%tr for r in {loop} %}}"
     for i, c in enumerate(cells):
         table.rows[2].cells[i].text = c
