@@ -37,7 +37,10 @@ def _field(paragraph, instruction: str) -> None:
 
 
 def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: list[int] | None = None,
-                size: float | None = None):
+                size: float | None = None, details: dict[int, str | tuple[str, str]] | None = None):
+    """A table with one row per item of ``loop`` (``r``); ``details``: column -> a second, smaller line
+    under the cell's text (then bold, as the HTML shows it), or (condition, text) for an italic line printed only
+    when ``condition``."""
     table = doc.add_table(rows=4, cols=len(headers))
     table.style = "Light Grid Accent 1"
     if widths:  # millimetres; the first column holds the long titles
@@ -49,10 +52,26 @@ def _loop_table(doc, headers: list[str], loop: str, cells: list[str], widths: li
                 cell.width = Mm(width)
     for i, h in enumerate(headers):
         table.rows[0].cells[i].text = h
+    header = table.rows[0]._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):  # the titles row whole, and again on each page of a long table
+        flag = OxmlElement(tag)
+        flag.set(qn("w:val"), "true")
+        header.append(flag)
     table.rows[1].cells[0].text = f"{{%tr for r in {loop} %}}"
     for i, c in enumerate(cells):
         table.rows[2].cells[i].text = c
     table.rows[3].cells[0].text = "{%tr endfor %}"
+    for i, detail in (details or {}).items():
+        cell = table.rows[2].cells[i]
+        condition, text = detail if isinstance(detail, tuple) else (None, detail)
+        cell.paragraphs[0].runs[0].bold = not condition
+        if condition:
+            cell.add_paragraph(f"{{%p if {condition} %}}")
+        line = cell.add_paragraph(text)
+        line.runs[0].italic, line.runs[0].bold = bool(condition), False  # not the first column's bold
+        _small(line, (size or 10.5) - 1)
+        if condition:
+            cell.add_paragraph("{%p endif %}")
     if size:  # a smaller type for wide tables, so that short column titles stay whole
         for row in (table.rows[0], table.rows[2]):
             for cell in row.cells:
@@ -126,6 +145,55 @@ def _dossiers(doc) -> None:
         ["{{ r.indicator }}", "{{ r.finding }}", "{{ r.suggested }}", "{{ r.current }}"], [48, 72, 26, 28],
         size=9))
     doc.add_paragraph("{{ dossiers.findings_note }}").paragraph_format.space_before = Pt(6)
+
+
+def _table_or(doc, loop: str, otherwise: str, headers: list[str], cells: list[str], widths: list[int],
+              **options) -> None:
+    """The table of ``loop`` (9 pt) when it has rows, else the sentence ``otherwise``."""
+    _if(doc, loop, lambda d: _loop_table(d, headers, loop, cells, widths, size=9, **options))
+    _if(doc, f"not {loop}", lambda d: d.add_paragraph(otherwise))
+
+
+def _suivi(doc) -> None:
+    """« Faire vivre la certification »: the rows of ``lifecycle_view`` (what the HTML section shows)."""
+    doc.add_paragraph("{{ headings.suivi }}", style="Heading 1")
+    doc.add_paragraph("{{ suivi.intro }}")
+    doc.add_paragraph("À traiter", style="Heading 2")
+    _table_or(doc, "suivi.alerts", "{{ suivi.nothing_to_do }}", ["Urgence", "Point", "Détail", "Date"],
+              ["{{ r.urgency }}", "{{ r.title }}", "{{ r.detail }}", "{{ r.date }}"], [24, 58, 66, 26],
+              details={1: "{{ r.kind }}"})
+    doc.add_paragraph("{{ suivi.upcoming_title }}", style="Heading 2")
+    _if(doc, "suivi.upcoming_note", lambda d: _small(d.add_paragraph("{{ suivi.upcoming_note }}"), 9.5))
+    _table_or(doc, "suivi.upcoming", "{{ suivi.no_upcoming }}", ["Date", "Jusqu'au", "Échéance", "Précisions"],
+              ["{{ r.start }}", "{{ r.end }}", "{{ r.title }}", "{{ r.detail }}"], [26, 26, 58, 64],
+              details={2: "{{ r.kind }}"})
+    doc.add_paragraph("Tâches qualité récurrentes", style="Heading 2")
+    doc.add_paragraph("{{ suivi.tasks_note }}")
+    _loop_table(doc, ["Tâche", "Indicateurs", "Fréquence", "Dernière réalisation", "Prochaine échéance", "État",
+                      "Responsable"], "suivi.tasks",
+                ["{{ r.title }}", "{{ r.indicators }}", "{{ r.frequency }}", "{{ r.last_done }}", "{{ r.next_due }}",
+                 "{{ r.status }}", "{{ r.owner }}"], [40, 22, 20, 24, 24, 18, 26], size=8.5,
+                details={0: "{{ r.proof }}"})
+
+
+def _changes(doc) -> None:
+    """« Ce qui change pour vous »: the rows of ``report_views.changes_view``."""
+    doc.add_paragraph("{{ headings.changements }}", style="Heading 1")
+    doc.add_paragraph("{{ changes.intro }}")
+    _if(doc, "changes.provisional_note", lambda d: _small(d.add_paragraph("{{ changes.provisional_note }}"), 9.5))
+    _table_or(doc, "changes.rows", "{{ changes.empty }}",
+              ["Indicateur", "Nature", "Ce qui change", "Votre situation actuelle"],
+              ["{{ r.indicator }}", "{{ r.nature }}", "{{ r.change }}", "{{ r.situation }}"], [44, 27, 73, 30],
+              details={2: ("r.uncertain", "{{ r.uncertain }}")})
+
+
+def _surveillance(doc) -> None:
+    """« Préparation de l'audit de surveillance »: the rows of ``report_views.surveillance_view``."""
+    doc.add_paragraph("{{ headings.surveillance }}", style="Heading 1")
+    doc.add_paragraph("{{ surveillance.intro }}")
+    _loop_table(doc, ["Indicateur", "Pourquoi", "Verdict actuel"], "surveillance.rows",
+                ["{{ r.indicator }}", "{{ r.reasons }}", "{{ r.verdict }}"], [72, 72, 30])
+    _small(doc.add_paragraph("{{ surveillance.note }}"), 9.5).paragraph_format.space_before = Pt(6)
 
 
 def build() -> None:
@@ -221,12 +289,16 @@ def build() -> None:
                 ["{{ r.priority }}", "{{ r.number }}", "{{ r.title }}", "{{ r.owner }}", "{{ r.due }}", "{{ r.status }}"],
                 [26, 12, 70, 30, 24, 22])
 
+    _if(doc, "suivi", _suivi)
+
     doc.add_paragraph("{{ headings.forces }}", style="Heading 1")
     doc.add_paragraph("{%p for s in strengths %}")
     doc.add_paragraph("Indicateur {{ s.number }} — {{ s.title }}{% if s.finding %} : {{ s.finding }}{% endif %}",
                       style="List Bullet")
     doc.add_paragraph("{%p endfor %}")
 
+    _if(doc, "changes", _changes)
+    _if(doc, "surveillance", _surveillance)
     _if(doc, "dossiers", _dossiers)
 
     doc.add_paragraph("{%p for sec in extra_sections %}")

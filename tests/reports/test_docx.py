@@ -134,5 +134,5 @@ def test_word_export_reuses_the_report_run_load(ws, monkeypatch):
     monkeypatch.setattr(content, "load_mission", lambda *a, **k: pytest.fail("the mission was read again"))
     result = generate_report(ws, "word-client", formats=("docx", "xlsx"), today=dt.date(2026, 12, 1))
     assert reads == ["word-client"]
-    _, text = _text(result.paths["docx"])
+    _, text = docx_text(result.paths["docx"])
     assert result.provenance["input_hash"] in text

@@ -27,7 +27,6 @@ from workbench.core.logo import logo_data_uri as checked_logo_uri
 from workbench.core.settings import Branding
 from workbench.core.vocab import AuditType, Verdict
 from workbench.domain.audit_cycle import audit_duration
-from workbench.domain.calendar import CalendarKind
 from workbench.domain.deliverable import ReportTexts, SentVersion, Signature
 from workbench.domain.gaps import (
     CONFORMITY_HELP,
@@ -46,6 +45,8 @@ from workbench.domain.profile import ClientProfile
 from workbench.domain.records import Action, Answer, Evidence, Mission
 from workbench.referential.diff import VersionDiff, diff_for_scope
 from workbench.referential.library import Referential
+from workbench.reports.lifecycle_context import lifecycle_extra
+from workbench.reports.report_views import changes_view, surveillance_view
 from workbench.reports.session_report import session_review_context, session_review_hash
 from workbench.reports.wording import PROVISIONAL_NOTE, client_text, referential_label
 from workbench.services.analysis import MissionData, load_mission
@@ -422,6 +423,22 @@ class ReportContext:
     def heading(self, name: str) -> str:
         return dict(self.toc).get(name, SECTION_TITLES[name])
 
+    def section_view(self, name: str) -> dict[str, Any] | None:
+        """Rows and sentences of a section that the HTML and the Word report both print; None when
+        the section is absent (:meth:`present`), so that both leave it out."""
+        if not self.present(name):
+            return None
+        if name == "suivi":
+            return lifecycle_extra(self.ws, self.data.mission.client_id, self.today or self.generated_at.date(),
+                                   milestones_only=True)["view"]
+        if name == "changements":
+            return changes_view(self.changes, self.data.referential, self.analysis)
+        if name == "surveillance":
+            return surveillance_view(self.analysis)
+        if name == "dossiers":
+            return self.session_review.get("view")
+        raise KeyError(f"section sans vue partagée : {name!r}")
+
 
 def provenance_for(ws: Workspace, data: MissionData, generated: dt.datetime, version: int = 0) -> dict[str, str]:
     """What a report records about its inputs (in the executed notebook's metadata, the HTML and the
@@ -523,15 +540,8 @@ def render_section(ctx: ReportContext, name: str) -> str:
     if name == "plan":
         numbers = {i.id: i.number for i in data.referential.indicators}
         extra["numbers"] = numbers
-    if name == "suivi":
-        from workbench.reports.lifecycle_context import lifecycle_extra
-
-        extra.update(lifecycle_extra(ctx.ws, data.mission.client_id, ctx.today or ctx.generated_at.date()))
-        # the plan and the task table already date each action and task: the calendar keeps the milestones
-        extra["upcoming"] = [i for i in extra["upcoming"]
-                             if i.kind not in (CalendarKind.ACTION_DUE, CalendarKind.TASK_DUE)]
-        extra["upcoming_note"] = ("Les échéances des actions figurent au plan d'actions, celles des tâches "
-                                  "récurrentes dans le tableau ci-dessous.")
+    if name in ("suivi", "changements", "surveillance"):
+        extra["view"] = ctx.section_view(name)
     if name == "dossiers":
         extra.update(ctx.session_review)
     template = _env().get_template(f"{name}.html.j2")

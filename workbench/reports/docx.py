@@ -6,8 +6,12 @@ The default template ships in the package (``workbench/data/word/rapport.docx``,
 the same :class:`~workbench.reports.content.ReportContext` as the HTML/PDF report, so what the
 client reads is the same: findings but no private notes, no internal ids, client wording.
 
-The « Revue des dossiers » has its own tables in the default template (context key ``dossiers``,
-the rows of :func:`workbench.reports.session_report.session_review_view`, None without a sample).
+Sections with tables print the same rows as the HTML ones (:meth:`ReportContext.section_view
+<workbench.reports.content.ReportContext.section_view>`; None when the HTML leaves the section out):
+``suivi`` (« Faire vivre la certification », :func:`workbench.reports.lifecycle_context.lifecycle_view`),
+``changes`` (« Ce qui change pour vous ») and ``surveillance`` (:mod:`workbench.reports.report_views`),
+``dossiers`` (« Revue des dossiers », :func:`workbench.reports.session_report.session_review_view`).
+``headings`` holds every section's numbered title, the numbers of the HTML/PDF contents.
 Other documents (the opportunity note) reuse :func:`render_word` and :func:`template_path` with
 their own template name.
 
@@ -41,7 +45,13 @@ from workbench.core.errors import RunError
 from workbench.core.files import write_atomically
 from workbench.core.vocab import Verdict
 from workbench.data import DATA_DIR, WORD, DataFolders
-from workbench.reports.content import ReportContext, chart_by_criterion, chart_overall, fr_percent
+from workbench.reports.content import (
+    SECTION_TITLES,
+    ReportContext,
+    chart_by_criterion,
+    chart_overall,
+    fr_percent,
+)
 from workbench.reports.wording import client_text
 
 WORD_DIR = DATA_DIR / WORD
@@ -121,9 +131,7 @@ def docx_context(ctx: ReportContext, tpl: Any) -> dict[str, Any]:
         "provisional_note": ctx.provisional_note or "",
         "draft_note": (f"Document de travail : l'évaluation est en cours ({c.evaluated} indicateur(s) évalué(s) "
                        f"sur {c.audited}).") if ctx.draft and c.non_evalue else "",
-        "headings": {name: ctx.heading(name) for name in
-                     ("synthese", "visite", "criteres", "ecarts", "reste", "plan", "forces", "dossiers", "annexe",
-                      "conclusion")},
+        "headings": {name: ctx.heading(name) for name in SECTION_TITLES},
         "summary": _paragraphs(ctx.texts.summary),
         "coverage_note": (f"Évaluation en cours : {c.evaluated} indicateur(s) évalué(s) sur {c.audited} applicable(s)."
                           if c.non_evalue else ""),
@@ -157,7 +165,10 @@ def docx_context(ctx: ReportContext, tpl: Any) -> dict[str, Any]:
         "plan": [{"priority": _priority(r.action.priority), "number": r.number or "—", "title": r.action.title,
                   "owner": r.action.owner, "due": fr_date(r.action.due_date),
                   "status": r.action.status.label + (" (écart levé)" if r.obsolete else "")} for r in ctx.plan],
-        "dossiers": ctx.session_review.get("view"),
+        "suivi": ctx.section_view("suivi"),
+        "changes": ctx.section_view("changements"),
+        "surveillance": ctx.section_view("surveillance"),
+        "dossiers": ctx.section_view("dossiers"),
         "strengths": [{"number": s.number, "title": s.indicator.title, "finding": s.finding} for s in a.strengths],
         "annex": [{"number": s.number, "title": s.indicator.title, "applicable": "Oui" if s.applicable else "Non",
                    "reason": s.reason + (f" — jugé non applicable : {s.na_justification}" if s.declared_na else ""),

@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workbench import __version__
 from workbench.core.errors import RunError
@@ -59,6 +60,8 @@ class FollowupContext:
     alerts: list[Alert] = field(default_factory=list)
     upcoming: list[CalendarItem] = field(default_factory=list)
     tasks: list[TaskView] = field(default_factory=list)
+    view: dict[str, Any] = field(default_factory=dict)
+    """The three tables as rows (:func:`~workbench.reports.lifecycle_context.lifecycle_view`)."""
     provenance: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -119,7 +122,7 @@ def load_followup_context(workspace: str | Path | Workspace | None, client: str,
         ws=ws, profile=profile, mission=visit, previous=previous, today=today, branding=ws.settings.branding,
         logo=logo_data_uri(ws), generated_at=generated, done=done,
         closed=_closed_actions(ws, client, since, today), filed=filed,
-        alerts=extra["alerts"], upcoming=extra["upcoming"], tasks=extra["tasks"],
+        alerts=extra["alerts"], upcoming=extra["upcoming"], tasks=extra["tasks"], view=extra["view"],
     )
     ctx.provenance = {"client": client, "mission": visit.id, "deliverable": "point de suivi",
                       "situation_date": today.isoformat(), "input_hash": digest, "package_version": __version__,
@@ -135,7 +138,7 @@ def render_followup(ctx: FollowupContext, name: str) -> str:
         raise KeyError(f"section inconnue : {name!r} (sections : {', '.join(FOLLOWUP_SECTIONS)})")
     return _env().get_template(f"{name}.html.j2").render(
         ctx=ctx, profile=ctx.profile, mission=ctx.mission, branding=ctx.branding, today=ctx.today,
-        horizon_months=HORIZON_MONTHS, alerts=ctx.alerts, upcoming=ctx.upcoming, tasks=ctx.tasks)
+        horizon_months=HORIZON_MONTHS, view=ctx.view)
 
 
 def show_followup(ctx: FollowupContext, name: str) -> None:
