@@ -13,7 +13,7 @@ from tests.support import docx_table, docx_text, run_cli
 from workbench.core.errors import NotFoundError, RunError, UsageError
 from workbench.core.vocab import MissionType, Verdict
 from workbench.domain.templates import load_template, profile_from_template
-from workbench.reports.docx import OWN_TEMPLATES, WORD_DIR
+from workbench.reports.docx import WORD_DIR, WORKSPACE_TEMPLATE
 from workbench.reports.opportunity_note import NOTE_WORD_TEMPLATE, generate_note
 from workbench.services.opportunity import run_assessment
 
@@ -86,7 +86,7 @@ def test_word_note_uses_the_workspace_template_and_names_a_bad_tag(workspace, tm
     cid = _prospect(workspace)
     run_assessment(workspace, cid, {"funded_share_now": 60, "funded_share_planned": 70, "growth": "stable"},
                    today=dt.date(2026, 12, 1))
-    own = workspace.path / OWN_TEMPLATES / NOTE_WORD_TEMPLATE
+    own = workspace.path / WORKSPACE_TEMPLATE.parent / NOTE_WORD_TEMPLATE
     own.parent.mkdir(exist_ok=True)
     d = docx.Document(str(WORD_DIR / NOTE_WORD_TEMPLATE))
     d.paragraphs[0].text = "MODELE DU CABINET — {{ firm }} — {{ verdict }}"
