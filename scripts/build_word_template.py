@@ -22,11 +22,19 @@ OUT = WORD_DIR / "rapport.docx"
 NOTE_OUT = WORD_DIR / "note_opportunite.docx"
 
 
-def _field(paragraph, instruction: str) -> None:
-    """A Word field (page number, table of contents) updated by Word when the file opens."""
+def _field(paragraph, instruction: str, placeholder: str = "") -> None:
+    """A Word field (page number, table of contents) updated by Word when the file opens; ``placeholder``
+    is what shows until then (e.g. in a viewer that does not update fields)."""
     run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, instruction), ("separate", None), ("end", None)):
-        if kind:
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), ("result", placeholder),
+                       ("end", None)):
+        if kind == "result":
+            if not text:
+                continue
+            el = OxmlElement("w:t")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        elif kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
         else:
@@ -224,7 +232,8 @@ def build() -> None:
 
     doc.add_page_break()
     doc.add_paragraph("Sommaire", style="Heading 1")
-    _field(doc.add_paragraph(), 'TOC \\o "1-1" \\h \\z \\u')
+    _field(doc.add_paragraph(), 'TOC \\o "1-1" \\h \\z \\u',
+           "Le sommaire se remplit à l'ouverture dans Word (accepter la mise à jour des champs, ou touche F9).")
     doc.add_page_break()
 
     doc.add_paragraph("{{ headings.synthese }}", style="Heading 1")
