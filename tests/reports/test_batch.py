@@ -33,7 +33,7 @@ from tests.support import REPO, like_a_terminal, run_cli
 from workbench.core.vocab import Verdict
 from workbench.domain.checklist import ReviewStatus
 from workbench.domain.opportunity import Verdict as OpportunityVerdict
-from workbench.reports.batch import BatchOptions, run_batch
+from workbench.reports.batch import BatchOptions, run_batch, summary_text
 from workbench.reports.fingerprint import STATE_FILE
 from workbench.reports.session_report import session_review_hash
 from workbench.services.sessions import save_item_reviews
@@ -69,7 +69,8 @@ def test_batch_full_cycle(tmp_path, monkeypatch):
         entries = {c["client_id"]: c for c in manifest.clients}
         assert set(entries) == {"client-01", "client-02", "client-03", "client-04", CANARY}
         assert {c["status"] for c in manifest.clients} == {"made"}, [c.get("message") for c in manifest.clients]
-        assert manifest.without_mission == [PROSPECT, "prospect-sans-mission"]
+        assert manifest.without_mission == ["prospect-sans-mission"] and manifest.prospects == [PROSPECT]
+        assert f"Prospects (dans la vue portefeuille, sans rapport) : {PROSPECT}" in summary_text(manifest)
         assert not manifest.failed
         for c in manifest.clients:
             assert set(c["outputs"]) == {"html", "pdf", "xlsx"}
@@ -177,7 +178,7 @@ def test_a_broken_client_fails_alone(tmp_path):
     again = run_cli("batch", "--formats", "html,xlsx", "--json", workspace=root, env=_cli_env(token))
     assert again.code == 8
     assert again.json()["totals"] == {"made": 0, "unchanged": 2, "failed": 1, "interrupted": 0,
-                                      "without_mission": 2}
+                                      "without_mission": 1, "prospects": 1}
     assert wait_no_process(token) == []
 
 

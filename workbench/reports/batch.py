@@ -68,6 +68,8 @@ STATUS_LABELS = {"made": "fait", "unchanged": "inchangé", "failed": "échec", "
 class Selection:
     missions: list[Mission]
     without_mission: list[str]
+    prospects: list[str] = field(default_factory=list)
+    """Organisations assessed for the opportunity of certification: in the portfolio view, no report."""
 
 
 def select_clients(ws: Workspace, clients: Sequence[str] | None = None, consultant: str | None = None) -> Selection:
@@ -86,7 +88,8 @@ def select_clients(ws: Workspace, clients: Sequence[str] | None = None, consulta
         ids = [c for c in ids if (profiles[c].consultant or "").strip().casefold() == wanted]
     missions = current_missions(ws, ids)
     with_mission = {m.client_id for m in missions}
-    return Selection(missions, [c for c in ids if c not in with_mission])
+    left = [c for c in ids if c not in with_mission]
+    return Selection(missions, [c for c in left if not profiles[c].prospect], [c for c in left if profiles[c].prospect])
 
 
 # -- workers ---------------------------------------------------------------------------------
@@ -270,6 +273,7 @@ class Manifest:
     options: dict[str, Any]
     clients: list[dict[str, Any]] = field(default_factory=list)
     without_mission: list[str] = field(default_factory=list)
+    prospects: list[str] = field(default_factory=list)
     portfolio: dict[str, Any] | None = None
     finished: str = ""
     seconds: float = 0.0
@@ -287,7 +291,8 @@ class Manifest:
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["totals"] = {s: self.count(s) for s in STATUS_LABELS} | {"without_mission": len(self.without_mission)}
+        data["totals"] = {s: self.count(s) for s in STATUS_LABELS} | {"without_mission": len(self.without_mission),
+                                                                      "prospects": len(self.prospects)}
         data["version"] = __version__
         return data
 
@@ -314,6 +319,7 @@ def run_batch(ws: Workspace, options: BatchOptions) -> Manifest:
                  "today": today.isoformat()})
     selection = select_clients(ws, options.clients, options.consultant)
     manifest.without_mission = selection.without_mission
+    manifest.prospects = selection.prospects
 
     # Incremental check, before any worker starts.
     t = time.perf_counter()
@@ -332,7 +338,7 @@ def run_batch(ws: Workspace, options: BatchOptions) -> Manifest:
         manifest.check_ms_per_client = round((time.perf_counter() - t) * 1000 / len(selection.missions), 3)
 
     portfolio_task = None
-    if options.portfolio and (selection.missions or selection.without_mission):
+    if options.portfolio and (selection.missions or selection.without_mission or selection.prospects):
         ids = [m.client_id for m in selection.missions]
         portfolio_task = ClientTask(str(ws.path), PORTFOLIO, "", formats, "", today=today.isoformat(),
                                     kind="portfolio", consultant=options.consultant, client_ids=tuple(ids))
@@ -441,6 +447,8 @@ def summary_text(manifest: Manifest) -> str:
             lines.append(f"  INTERROMPU {c['client_id']}")
     if manifest.without_mission:
         lines.append(f"  Sans mission (non traités) : {', '.join(manifest.without_mission)}")
+    if manifest.prospects:
+        lines.append(f"  Prospects (dans la vue portefeuille, sans rapport) : {', '.join(manifest.prospects)}")
     p = manifest.portfolio
     if p is not None:
         if p["status"] == "failed":
