@@ -89,7 +89,7 @@ def test_installed_wheel_runs_the_demo_and_a_report(installed, tmp_path):
     bin_dir, env = installed
     ws = tmp_path / "espace"
     out = _run([str(bin_dir / "workbench"), "--workspace", str(ws), "demo", "--no-reports"], cwd=tmp_path, env=env)
-    assert "clients créés" in out.stdout
+    assert "7 clients et 3 prospects créés" in out.stdout
     out = _run([str(bin_dir / "workbench"), "--workspace", str(ws), "report", "forma-sud-conseil",
                 "--formats", "html,docx,xlsx"], cwd=tmp_path, env=env)
     reports = ws / "reports" / "forma-sud-conseil"

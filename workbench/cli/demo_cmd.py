@@ -53,7 +53,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     [[p.client_id, p.name, p.verdict_label or "—", p.revenue_at_stake or "—"] for p in prospects],
                     max_width=50)
         if args.no_reports:
-            print(f"\n{len(rows)} clients créés (rapports non générés).")
+            print(f"\n{len(rows) - len(prospects)} clients et {len(prospects)} prospects créés "
+                  "(rapports non générés).")
             _next_steps(path, codes)
             return 0
         from workbench.reports.pipeline import generate_report
@@ -74,7 +75,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for fmt, out in portfolio.paths.items():
             print(f"  {'vue portefeuille':<28} {fmt:<5} {out.relative_to(ws.path)}")
         print(f"\nDémonstration prête en {time.perf_counter() - started:.0f} s : "
-              f"{len(rows)} clients, rapports dans {ws.settings.reports_dir}.")
+              f"{len(rows) - len(prospects)} clients et {len(prospects)} prospects, livrables dans "
+              f"{ws.settings.reports_dir}.")
         _next_steps(path, codes)
     finally:
         ws.close()
