@@ -138,14 +138,14 @@ def batch(root: Path, formats: tuple[str, ...], force: bool) -> tuple[float, dic
 
 def floor(root: Path, ids: list[str], formats: tuple[str, ...]) -> float:
     """Plain Python: content sections rendered directly, one persistent browser, Excel as usual."""
+    from workbench.reports.browser import Browser, toc_titles
     from workbench.reports.content import SECTIONS, TEMPLATE_DIR, load_report_context, render_section
     from workbench.reports.excel import export_action_plan
-    from workbench.reports.warm import WarmBrowser
 
     css = (TEMPLATE_DIR / "qualiopi" / "report.css").read_text(encoding="utf-8")
     out = root / "floor"
     out.mkdir(exist_ok=True)
-    browser = WarmBrowser()
+    browser = Browser()
     browser.start()
     try:
         t = time.perf_counter()
@@ -153,10 +153,11 @@ def floor(root: Path, ids: list[str], formats: tuple[str, ...]) -> float:
             ctx = load_report_context(root, cid)
             body = "\n".join(render_section(ctx, s) for s in SECTIONS)
             html = out / f"{cid}.html"
-            html.write_text(f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><style>{css}</style>"
-                            f"</head><body class='wb-report'><main>{body}</main></body></html>", encoding="utf-8")
-            if "pdf" in formats:
-                browser.print_pdf(html, out / f"{cid}.pdf")
+            page = (f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><style>{css}</style>"
+                    f"</head><body class='wb-report'><main>{body}</main></body></html>")
+            html.write_text(page, encoding="utf-8")
+            if "pdf" in formats:  # contents numbered like the report's: two prints
+                browser.print_pdf(html, out / f"{cid}.pdf", toc=toc_titles(page))
             if "xlsx" in formats:
                 d = ctx.data
                 export_action_plan(out / f"{cid}.xlsx", mission=d.mission, client_name=d.profile.name,

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import subprocess
+import unicodedata
 
 import nbformat
 import pytest
@@ -340,6 +341,22 @@ def test_html_provenance_footer_and_meta(built):
 # -- PDF ------------------------------------------------------------------------------------
 
 
+def outline_marks(reader: PdfReader) -> dict[str, int]:
+    """Title → page number of a PDF's bookmarks (the first one of each title)."""
+    marks: dict[str, int] = {}
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                marks.setdefault(" ".join(unicodedata.normalize("NFKC", item.title).split()),
+                                 reader.get_destination_page_number(item) + 1)
+
+    walk(reader.outline)
+    return marks
+
+
 def test_pdf_is_a4_with_the_report_text(built):
     for client, name in ((ALPHA, ALPHA_NAME), (BETA, BETA_NAME)):
         pdf = built["results"][client].paths["pdf"]
@@ -365,6 +382,10 @@ def test_pdf_is_a4_with_the_report_text(built):
         assert "1. Synthèse" in toc and len(toc) >= 6
         for title, number in toc.items():
             assert title in pages[int(number) - 1], (title, number)
+        # bookmarks for the reader's side panel: every numbered section, on the page the contents gives
+        marks = outline_marks(reader)
+        flat = {unicodedata.normalize("NFKC", title): int(n) for title, n in toc.items()}  # « ﬁ » in the text
+        assert {title: marks.get(title) for title in flat} == flat
         assert reader.metadata.title == f"Rapport de {built['missions'][client].type.label.lower()} Qualiopi — {name}"
         # no near-empty page: every page but the last carries a real amount of text
         assert all(len(t) > 300 for t in pages[:-1]), [len(t) for t in pages]

@@ -138,33 +138,66 @@ def test_full_disk_during_a_report_keeps_the_previous_set(ws, tmp_path):
     assert (out / "caches.txt").read_text() == ""
 
 
-def interrupt_report(ws: Path, when: str, sig: int) -> tuple[int, str]:
-    """Start ``workbench report`` as a terminal would (own session), signal its whole group at ``when``."""
+def descendants(root: int) -> dict[int, str]:
+    """Command lines of the processes below ``root`` (children, their children…)."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat_line = Path(f"/proc/{pid}/stat").read_text()
+            commands[int(pid)] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parents[int(pid)] = int(stat_line.rsplit(")", 1)[1].split()[1])
+    found, todo = {}, [root]
+    while todo:
+        parent = todo.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                found[pid] = commands[pid]
+                todo.append(pid)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def interrupt_report(ws: Path, when: str, sig: int) -> tuple[int, str, list[str]]:
+    """Start ``workbench report`` as a terminal would (own session), signal its whole group at ``when``;
+    returns the exit code, the error output and the processes it started that are still alive."""
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "report", "acme"], cwd=REPO,
                             env={**os.environ, "WORKBENCH_WORKSPACE": str(ws)}, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=like_a_terminal)  # noqa: PLW1509
+    seen: dict[int, str] = {}
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
-        procs = processes_in(ws)
-        if when == "pdf" and any("print-to-pdf" in p for p in procs):
+        below = descendants(proc.pid)
+        seen.update(below)
+        if when == "pdf" and any("chromium" in cmd and "--headless" in cmd for cmd in below.values()):
             break
-        if when == "kernel" and any("ipykernel" in p for p in procs):
+        if when == "kernel" and any("ipykernel" in cmd for cmd in below.values()):
             break
         time.sleep(0.1)
     assert proc.poll() is None, f"the report ended before the {when} step: {proc.communicate()}"
     os.killpg(proc.pid, sig)
     _, err = proc.communicate(timeout=120)
     time.sleep(1)
-    return proc.returncode, err
+    return proc.returncode, err, [cmd[:160] for pid, cmd in seen.items() if alive(pid)]
 
 
 @pytest.mark.parametrize("when, sig, code", [("pdf", signal.SIGINT, 130), ("kernel", signal.SIGINT, 130),
                                              ("pdf", signal.SIGTERM, 143)])
 def test_interrupt_during_a_report(ws, when, sig, code):
     before = digests(ws)
-    returncode, err = interrupt_report(ws, when, sig)
+    returncode, err, survivors = interrupt_report(ws, when, sig)
     assert returncode == code, err
     assert err == "Interrompu.\n"  # no kernel traceback, no warning
     assert digests(ws) == before
     assert leftovers(ws) == []
+    assert survivors == []  # no kernel, browser driver nor Chromium left behind

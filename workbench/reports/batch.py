@@ -36,6 +36,7 @@ from workbench.core.errors import NotFoundError, UsageError
 from workbench.core.files import write_atomically
 from workbench.core.settings import Settings
 from workbench.domain.records import Mission
+from workbench.reports.browser import PDF_TIMEOUT_S
 from workbench.reports.fingerprint import (
     PORTFOLIO,
     client_fingerprint,
@@ -49,7 +50,6 @@ from workbench.reports.fingerprint import (
 from workbench.reports.pipeline import parse_formats
 from workbench.reports.warm import (
     CELL_TIMEOUT_S,
-    PDF_TIMEOUT_S,
     RECYCLE_AFTER,
     ClientOutcome,
     ClientTask,

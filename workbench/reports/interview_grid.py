@@ -16,7 +16,7 @@ from workbench.core.dates import fr_date
 from workbench.core.files import write_atomically
 from workbench.core.vocab import Role
 from workbench.referential.grids import grids_for
-from workbench.reports.pipeline import html_to_pdf
+from workbench.reports.browser import html_to_pdf
 from workbench.services.interview_scope import interview_scope
 from workbench.services.workspace import Workspace
 

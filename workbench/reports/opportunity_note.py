@@ -27,9 +27,10 @@ from workbench.core.files import write_atomically
 from workbench.data import notebook
 from workbench.domain.opportunity import RiskKind, Support
 from workbench.domain.profile import ClientProfile, validate_client_id
+from workbench.reports.browser import html_to_pdf
 from workbench.reports.content import TEMPLATE_DIR, logo_data_uri
 from workbench.reports.docx import render_word, template_path
-from workbench.reports.pipeline import KERNEL, _provenance_from, html_to_pdf, notebook_html
+from workbench.reports.pipeline import KERNEL, _provenance_from, notebook_html
 from workbench.services.workspace import Workspace
 from workbench.store.opportunity import StoredAssessment, get_assessment, list_assessments
 

@@ -8,7 +8,8 @@ One call, :func:`generate_report`, per client mission:
    :class:`~workbench.core.errors.RunError` names the client, the notebook and the cell);
 3. HTML through the project's nbconvert template (``report_template/qualiopi``, extending lab): no
    code, no script, no remote resource — charts are inline SVG and the logo a data URI;
-4. PDF in A4 from that HTML with headless Chromium, offline;
+4. PDF in A4 from that HTML with headless Chromium, offline, its contents numbered
+   (:mod:`workbench.reports.browser`);
 5. the Excel action plan.
 
 The mission, the client and the referential are read once (with the plan update); the notebook
@@ -24,25 +25,23 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import functools
-import re
 import shutil
-import subprocess
-import tempfile
+import threading
 import time
-import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workbench.core.errors import RunError, UsageError
 from workbench.core.files import PRIVATE_DIR_MODE, StagedOutputs, check_folder, check_target, write_atomically
 from workbench.core.jupyter import base_jupyter_dirs
 from workbench.core.logo import load_logo
-from workbench.core.processes import run_group
-from workbench.core.settings import Settings, load_settings
+from workbench.core.settings import Settings
 from workbench.core.vocab import MissionType
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
+from workbench.reports.browser import html_to_pdf, toc_titles
 from workbench.reports.content import TEMPLATE_DIR, ReportContext, provenance_for, report_context
 from workbench.reports.excel import export_action_plan
 from workbench.reports.kernel import ContainedKernelManager, stop_leftover_kernels
@@ -56,12 +55,6 @@ FOLLOWUP_NOTEBOOK = notebook("point_de_suivi.ipynb")
 """The deliverable of a follow-up visit (mission type « point de suivi »)."""
 TEMPLATE_NAME = "qualiopi"
 KERNEL = "python3"
-CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--disable-default-apps", "--no-pdf-header-footer",
-)
-PDF_TIMEOUT_S = 120
 CLIENT_PROVENANCE = ("input_hash", "package_version", "generated_at", "report_version", "applicability_scope")
 """Provenance written into the client's files (meta tags); the ids stay in the executed notebook."""
 
@@ -111,7 +104,8 @@ def parse_formats(raw: str | Sequence[str]) -> list[str]:
 NotebookExecutor = Callable[..., None]
 """Runs a notebook like :func:`run_notebook`: (notebook, output, parameters, *, client_id); raises RunError."""
 PdfPrinter = Callable[..., Path]
-"""Prints an HTML file to PDF: (html, pdf, *, client_id) -> pdf; raises RunError."""
+"""Prints an HTML file to PDF: (html, pdf, *, client_id, toc=None) -> pdf; raises RunError
+(:meth:`workbench.reports.browser.Browser.print_pdf`)."""
 
 
 @dataclass
@@ -223,16 +217,13 @@ def _record_provenance(executed: Path, provenance: dict[str, str]) -> None:
     write_atomically(executed, lambda tmp: nbformat.write(nb, tmp), overwrite=True)
 
 
-def notebook_html(executed: Path, *, title: str, settings: Settings, provenance: dict[str, str],
-                  shown: Collection[str] | None = CLIENT_PROVENANCE) -> str:
-    """An executed notebook as a report page: project template, no code, no script. ``shown``: the
-    provenance keys written into the page (None: all of them)."""
-    import nbformat
+@functools.lru_cache(maxsize=1)
+def _exporter() -> Any:
+    """The report page's exporter, built once per process: compiling its templates took about half
+    of each page's rendering. Options are the same for every page; what varies is passed per call."""
     from jinja2 import FileSystemLoader
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(executed, as_version=4)
-    nb.metadata["title"] = title  # the page title, hence the PDF's title metadata
     # nbconvert's own templates (our template extends « lab »), also from a venv
     shared = [str(d / "nbconvert" / "templates") for d in base_jupyter_dirs()]
     exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR), *shared],
@@ -243,13 +234,28 @@ def notebook_html(executed: Path, *, title: str, settings: Settings, provenance:
     exporter.exclude_output_prompt = True
     exporter.exclude_markdown = True
     exporter.exclude_raw = True
+    return exporter
+
+
+_EXPORTER_LOCK = threading.Lock()
+
+
+def notebook_html(executed: Path, *, title: str, settings: Settings, provenance: dict[str, str],
+                  shown: Collection[str] | None = CLIENT_PROVENANCE) -> str:
+    """An executed notebook as a report page: project template, no code, no script. ``shown``: the
+    provenance keys written into the page (None: all of them)."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata["title"] = title  # the page title, hence the PDF's title metadata
     resources = {
         "metadata": {"name": title},
         "workbench": {"branding": settings.branding.model_dump(),
                       "provenance": {k: v for k, v in provenance.items() if shown is None or k in shown}},
         "workbench_css": (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8"),
     }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    with _EXPORTER_LOCK:
+        body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body
 
 
@@ -263,76 +269,13 @@ def _export_html(job: _Job) -> Path:
     return path
 
 
-def chromium_path(settings: Settings | None = None) -> str:
-    """The Chromium of the settings (``chromium_path``, ``CHROMIUM_PATH``), else the usual places."""
-    found = (settings or load_settings()).chromium()
-    if found is None:
-        raise RunError("Chromium introuvable : installez le paquet « chromium » pour produire les PDF.")
-    return str(found)
-
-
-def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None, settings: Settings | None = None) -> Path:
-    """Print an HTML file to an A4 PDF with headless Chromium (page size from the CSS @page rule)."""
-    with tempfile.TemporaryDirectory(prefix="wb-chromium-") as profile:
-        cmd = [chromium_path(settings), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-               f"--print-to-pdf={pdf}", html.resolve().as_uri()]
-        try:  # own process group, killed whole on any exit: no Chromium left behind by Ctrl+C or a kill
-            proc = run_group(cmd, timeout=PDF_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            raise RunError(f"Export PDF interrompu après {PDF_TIMEOUT_S} s (Chromium) pour {html.name}.",
-                           client_id=client_id) from None
-    if proc.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
-        raise RunError(f"Export PDF impossible pour {html.name} (Chromium, code {proc.returncode}) : "
-                       f"{' / '.join(tail)}", client_id=client_id)
-    return pdf
-
-
-_TOC_SLOT = re.compile(r'<span class="wb-toc-page" data-toc="(?P<anchor>[a-z]+)"></span>')
-_TOC_TITLE = re.compile(r'<li><a href="#(?P<anchor>[a-z]+)">(?P<title>[^<]+)</a>')
-
-
-def _pages_text(pdf: Path) -> list[str]:
-    from pypdf import PdfReader
-
-    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages]
-
-
-def toc_pages(html_text: str, pages: list[str]) -> dict[str, int]:
-    """Page number of each table-of-contents entry: the first page after the contents showing its title.
-
-    Both sides are NFKC-normalised: the PDF's text holds typographic ligatures (« certiﬁcation »)
-    where the HTML has two letters."""
-    import html as html_lib
-
-    pages = [unicodedata.normalize("NFKC", text) for text in pages]
-    titles = {m["anchor"]: " ".join(unicodedata.normalize("NFKC", html_lib.unescape(m["title"])).split())
-              for m in _TOC_TITLE.finditer(html_text)}
-    start = next((i for i, text in enumerate(pages) if "Sommaire" in text), 0) + 1
-    found: dict[str, int] = {}
-    for anchor, title in titles.items():
-        for i in range(start, len(pages)):
-            if title in pages[i]:
-                found[anchor] = i + 1
-                start = i
-                break
-    return found
-
-
 def _export_pdf(job: _Job) -> Path:
-    """A4 PDF printed twice: the second print writes the page numbers into the table of contents."""
+    """A4 PDF whose table of contents carries the page numbers (see :mod:`workbench.reports.browser`)."""
     assert job.tmp is not None
-    pdf = job.out_dir / f"{job.base}.pdf"
     printer = job.pdf_printer or functools.partial(html_to_pdf, settings=job.ws.settings)
-    first_html = job.tmp / f"{job.base}.html"
-    first_html.write_text(job.html_text, encoding="utf-8")
-    draft = printer(first_html, job.tmp / f"{job.base}-1.pdf", client_id=job.client_id)
-    pages = toc_pages(job.html_text, _pages_text(draft))
-    numbered = _TOC_SLOT.sub(lambda m: m.group(0).replace("></span>", f">{pages.get(m['anchor'], '')}</span>"),
-                             job.html_text)
-    second_html = job.tmp / f"{job.base}-2.html"
-    second_html.write_text(numbered, encoding="utf-8")
-    return printer(second_html, pdf, client_id=job.client_id)
+    page = job.tmp / f"{job.base}.html"
+    page.write_text(job.html_text, encoding="utf-8")
+    return printer(page, job.out_dir / f"{job.base}.pdf", client_id=job.client_id, toc=toc_titles(job.html_text))
 
 
 def _fr_stamp(iso: str) -> str:

@@ -48,12 +48,12 @@ from workbench.domain.portfolio import (
     overdue_actions,
     prospects_by_verdict,
 )
+from workbench.reports.browser import html_to_pdf
 from workbench.reports.content import TEMPLATE_DIR, _svg, fr_number, fr_percent, logo_data_uri, next_audit
 from workbench.reports.pipeline import (
     NotebookExecutor,
     PdfPrinter,
     _provenance_from,
-    html_to_pdf,
     notebook_html,
     parse_formats,
     run_notebook,

@@ -6,7 +6,8 @@ after client, under three rules that keep one client's data out of the next one'
 
 - the kernel's namespace is wiped (``%reset -f``, figures closed, working folder set) before each
   notebook, and the wipe is checked: a name left behind stops the run;
-- each PDF is printed in its own browser context (no shared cache, storage or cookies), closed after;
+- each PDF is printed in its own browser context (no shared cache, storage or cookies), closed after
+  (:class:`~workbench.reports.browser.Browser`);
 - the kernel is replaced after ``recycle_after`` notebooks and after any error or timeout; the
   browser after any PDF error.
 
@@ -21,25 +22,21 @@ import datetime as dt
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from workbench.core.errors import RunError, WorkbenchError
-from workbench.core.files import write_atomically
-from workbench.reports.pipeline import KERNEL, cell_failure, chromium_path, generate_report
+from workbench.reports.browser import Browser
+from workbench.reports.pipeline import KERNEL, cell_failure, generate_report
 from workbench.services.workspace import Workspace
 
 T = TypeVar("T")
 
 RECYCLE_AFTER = 40
 CELL_TIMEOUT_S = 300
-PDF_TIMEOUT_S = 120
-BROWSER_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-extensions", "--disable-default-apps")
 # Modules imported once per kernel, before any client: what makes the kernel "warm".
 KERNEL_WARMUP = "import workbench.reports.content, matplotlib.pyplot, IPython.display"
 # Run before every notebook. The folder comes first: the previous run's staging folder is gone once
@@ -79,6 +76,7 @@ class WarmKernel:
         self.timeout = timeout
         self.km: Any = None
         self.kc: Any = None
+        self.client: Any = None
         self.runs = 0
         """Notebooks run by the current kernel."""
         self.starts = 0
@@ -97,26 +95,33 @@ class WarmKernel:
         boot.start_new_kernel(cwd=str(cwd or Path.cwd()))
         boot.start_new_kernel_client()
         self.km, self.kc = boot.km, boot.kc
+        # One client runs every notebook of this kernel: it opens its channels once (a new client
+        # per notebook waited 0.2 s for the kernel to be ready, and left its sockets open). Given the
+        # manager, it does not own the kernel and leaves it running after each notebook.
+        self.client = NotebookClient(nbformat.v4.new_notebook(), km=self.km, kernel_name=KERNEL,
+                                     timeout=self.timeout, allow_errors=False)
         self.runs = 0
         self.starts += 1
         with contextlib.suppress(Exception):
             self.pid = self.km.provisioner.process.pid
         self._execute(KERNEL_WARMUP)
 
-    def _execute(self, code: str) -> None:
-        """Run housekeeping code on the kernel (through nbclient too: mixing it with the client's
-        ``execute_interactive`` on one connection leaves the next notebook waiting for output)."""
-        import nbformat
-        from nbclient import NotebookClient
+    def _run_notebook(self, nb: Any, path: Path | None = None) -> None:
+        self.client.nb = nb
+        self.client.resources = {"metadata": {"path": str(path)}} if path is not None else {}
+        self.client.execute()
 
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-        NotebookClient(nb, km=self.km, kc=self.kc, timeout=self.timeout, allow_errors=False).execute()
+    def _execute(self, code: str) -> None:
+        """Run housekeeping code on the kernel, as a one-cell notebook through the same client."""
+        import nbformat
+
+        self._run_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]))
 
     def close(self) -> None:
-        km, kc = self.km, self.kc
-        self.km = self.kc = None
+        km, kcs = self.km, [c for c in (self.kc, getattr(self.client, "kc", None)) if c is not None]
+        self.km = self.kc = self.client = None
         self.pid = None
-        if kc is not None:
+        for kc in kcs:
             with contextlib.suppress(Exception):
                 kc.stop_channels()
         if km is not None:
@@ -129,7 +134,6 @@ class WarmKernel:
     def execute(self, notebook: Path, output: Path, parameters: dict[str, str], *, client_id: str) -> None:
         """Same contract as :func:`~workbench.reports.pipeline.run_notebook`, on this warm kernel."""
         import nbformat
-        from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
@@ -144,10 +148,8 @@ class WarmKernel:
                 self._execute(KERNEL_RESET.format(cwd=str(output.parent)))
             except Exception as exc:  # noqa: BLE001 - never run a client on a kernel not cleared
                 raise RuntimeError(f"réinitialisation du noyau impossible ({exc})") from None
-            runner = NotebookClient(nb, km=self.km, kc=self.kc, timeout=self.timeout, allow_errors=False,
-                                    resources={"metadata": {"path": str(output.parent)}})
             self.runs += 1
-            runner.execute()
+            self._run_notebook(nb, output.parent)
         except CellExecutionError as exc:
             self.recycle()
             nbformat.write(nb, output)
@@ -165,64 +167,6 @@ class WarmKernel:
                 client_id=client_id, notebook=notebook.name,
                 output_path=str(output) if output.exists() else None) from None
         nbformat.write(nb, output)
-
-
-class WarmBrowser:
-    """One headless Chromium (Debian's, through Playwright) printing PDF after PDF."""
-
-    def __init__(self, *, timeout_s: int = PDF_TIMEOUT_S, chromium: str | None = None) -> None:
-        self.timeout_ms = timeout_s * 1000
-        self.chromium = chromium
-        """The Chromium of the workspace's settings (None: found among the usual places)."""
-        self._pw: Any = None
-        self._browser: Any = None
-        self.pdfs = 0
-        self.starts = 0
-
-    def start(self) -> None:
-        if self._browser is not None and self._browser.is_connected():
-            return
-        self.close()
-        from playwright.sync_api import sync_playwright
-
-        self._pw = sync_playwright().start()
-        self._browser = self._pw.chromium.launch(executable_path=self.chromium or chromium_path(), args=list(BROWSER_ARGS),
-                                                 headless=True)
-        self.starts += 1
-
-    def close(self) -> None:
-        browser, pw = self._browser, self._pw
-        self._browser = self._pw = None
-        if browser is not None:
-            with contextlib.suppress(Exception):
-                browser.close()
-        if pw is not None:
-            with contextlib.suppress(Exception):
-                pw.stop()
-
-    def print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
-        context = None
-        try:
-            self.start()
-            context = self._browser.new_context(java_script_enabled=False)
-            # A report is self-contained: anything but the file itself and inline data is refused.
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                          else route.abort())
-            page = context.new_page()
-            page.goto(html.resolve().as_uri(), wait_until="load", timeout=self.timeout_ms)
-            data = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
-        except Exception as exc:  # noqa: BLE001 - any browser failure: replace the browser
-            self.close()
-            raise RunError(f"Export PDF impossible pour {html.name} (Chromium : {type(exc).__name__} : "
-                           f"{str(exc).splitlines()[0] if str(exc) else ''}). Le navigateur a été remplacé.",
-                           client_id=client_id) from None
-        finally:
-            if context is not None:
-                with contextlib.suppress(Exception):
-                    context.close()
-        write_atomically(pdf, lambda tmp: tmp.write_bytes(data), overwrite=True)
-        self.pdfs += 1
-        return pdf
 
 
 @dataclass
@@ -273,7 +217,7 @@ class WarmWorker:
                  chromium: str | None = None) -> None:
         self.name = name or f"pid-{os.getpid()}"
         self.kernel = WarmKernel(recycle_after=recycle_after, timeout=timeout)
-        self.browser = WarmBrowser(chromium=chromium)
+        self.browser = Browser(chromium=chromium)
         self._kthread = ThreadPoolExecutor(1, thread_name_prefix="wb-kernel")
         self._bthread = ThreadPoolExecutor(1, thread_name_prefix="wb-browser")
         self.on_done = on_done
@@ -290,8 +234,9 @@ class WarmWorker:
     def _execute(self, *args: Any, **kwargs: Any) -> None:
         _on_thread(self._kthread, self.kernel.execute, *args, **kwargs)
 
-    def _print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None) -> Path:
-        return _on_thread(self._bthread, self.browser.print_pdf, html, pdf, client_id=client_id)
+    def _print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None,
+                   toc: Mapping[str, str] | None = None) -> Path:
+        return _on_thread(self._bthread, self.browser.print_pdf, html, pdf, client_id=client_id, toc=toc)
 
     def run(self, task: ClientTask) -> ClientOutcome:
         """Make one client's deliverables; never raises: a failure is an outcome."""

@@ -1,0 +1,191 @@
+"""PDF printing with headless Chromium (Debian's, driven by Playwright).
+
+Every PDF of the workbench is printed here, by a :class:`Browser`: the batch's workers keep one
+open from client to client, a one-shot command (``workbench report``, the portfolio, the opportunity
+note, the blank grid) opens one for its own prints and closes it (:func:`html_to_pdf`).
+
+Each print runs in its own browser context (no shared cache, storage or cookies), JavaScript off,
+and every request other than the file itself and inline data refused: a report is self-contained.
+
+A report with a table of contents is printed twice on the same page: the first print, tagged and
+with the document outline (PDF bookmarks built from the headings), gives the page of each section;
+the numbers are written into the page, which is printed again. Reading the outline takes
+milliseconds, where extracting the text of a twenty-page PDF took more than a second; the text is
+read only for a title the outline lacks. The final PDF keeps the bookmarks and the tags (a reader's
+side panel, screen readers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html as html_lib
+import io
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from workbench.core.errors import RunError
+from workbench.core.files import write_atomically
+from workbench.core.settings import Settings, load_settings
+
+PDF_TIMEOUT_S = 120
+BROWSER_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-extensions", "--disable-default-apps")
+_FILL_TOC = """(pages) => {
+  for (const slot of document.querySelectorAll("span.wb-toc-page[data-toc]")) {
+    slot.textContent = pages[slot.dataset.toc] || "";
+  }
+}"""
+_TOC_TITLE = re.compile(r'<li><a href="#(?P<anchor>[a-z]+)">(?P<title>[^<]+)</a>')
+
+
+def chromium_path(settings: Settings | None = None) -> str:
+    """The Chromium of the settings (``chromium_path``, ``CHROMIUM_PATH``), else the usual places."""
+    found = (settings or load_settings()).chromium()
+    if found is None:
+        raise RunError("Chromium introuvable : installez le paquet « chromium » pour produire les PDF.")
+    return str(found)
+
+
+def _norm(text: str) -> str:
+    """Titles compared the same way on both sides: ligatures unfolded (NFKC), spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def toc_titles(html_text: str) -> dict[str, str]:
+    """Anchor → title of each entry of the report's table of contents."""
+    return {m["anchor"]: _norm(html_lib.unescape(m["title"])) for m in _TOC_TITLE.finditer(html_text)}
+
+
+def pages_text(pdf: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def toc_pages(titles: Mapping[str, str], pages: list[str]) -> dict[str, int]:
+    """Page number of each entry found in the pages' text: the first page after the contents showing
+    its title (the fallback when the outline lacks a title)."""
+    pages = [_norm(text) for text in pages]
+    start = next((i for i, text in enumerate(pages) if "Sommaire" in text), 0) + 1
+    found: dict[str, int] = {}
+    for anchor, title in titles.items():
+        for i in range(start, len(pages)):
+            if title in pages[i]:
+                found[anchor] = i + 1
+                start = i
+                break
+    return found
+
+
+def _outline_entries(pdf: bytes) -> Iterator[tuple[str, int]]:
+    """(title, page number) of every bookmark of a PDF, in document order."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+
+    def walk(items: list[Any]) -> Iterator[tuple[str, int]]:
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item)
+            else:
+                with contextlib.suppress(Exception):  # a bookmark without a page is skipped
+                    yield _norm(str(item.title)), reader.get_destination_page_number(item) + 1
+
+    yield from walk(reader.outline)
+
+
+def outline_pages(titles: Mapping[str, str], pdf: bytes) -> dict[str, int]:
+    """Page number of each contents entry from the PDF's outline; the text is read only for titles
+    the outline lacks."""
+    first: dict[str, int] = {}
+    for title, page in _outline_entries(pdf):
+        first.setdefault(title, page)
+    found = {anchor: first[title] for anchor, title in titles.items() if title in first}
+    missing = {anchor: title for anchor, title in titles.items() if anchor not in found}
+    if missing:
+        found.update(toc_pages(missing, pages_text(pdf)))
+    return found
+
+
+class Browser:
+    """One headless Chromium printing PDF after PDF; started on first use, replaced after an error."""
+
+    def __init__(self, *, timeout_s: int = PDF_TIMEOUT_S, chromium: str | None = None) -> None:
+        self.timeout_ms = timeout_s * 1000
+        self.chromium = chromium
+        """The Chromium of the workspace's settings (None: found among the usual places)."""
+        self._pw: Any = None
+        self._browser: Any = None
+        self.pdfs = 0
+        self.starts = 0
+
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def start(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            return
+        self.close()
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        self._browser = self._pw.chromium.launch(executable_path=self.chromium or chromium_path(),
+                                                 args=list(BROWSER_ARGS), headless=True)
+        self.starts += 1
+
+    def close(self) -> None:
+        browser, pw = self._browser, self._pw
+        self._browser = self._pw = None
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                browser.close()
+        if pw is not None:
+            with contextlib.suppress(Exception):
+                pw.stop()
+
+    def print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None,
+                  toc: Mapping[str, str] | None = None) -> Path:
+        """Print ``html`` to ``pdf`` (A4 from the CSS ``@page`` rule). With ``toc`` (anchor → title),
+        the page numbers of the table of contents are filled in before the final print."""
+        context = None
+        try:
+            self.start()
+            context = self._browser.new_context(java_script_enabled=False)
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                          else route.abort())
+            page = context.new_page()
+            page.goto(html.resolve().as_uri(), wait_until="load", timeout=self.timeout_ms)
+            options = {"format": "A4", "prefer_css_page_size": True, "print_background": True,
+                       "outline": True, "tagged": True}
+            data = page.pdf(**options)
+            if toc:
+                numbers = {anchor: str(n) for anchor, n in outline_pages(toc, data).items()}
+                page.evaluate(_FILL_TOC, numbers)  # the script runs with the page's own scripts off
+                data = page.pdf(**options)
+        except Exception as exc:  # noqa: BLE001 - any browser failure: replace the browser
+            self.close()
+            raise RunError(f"Export PDF impossible pour {html.name} (Chromium : {type(exc).__name__} : "
+                           f"{str(exc).splitlines()[0] if str(exc) else ''}). Le navigateur a été remplacé.",
+                           client_id=client_id) from None
+        finally:
+            if context is not None:
+                with contextlib.suppress(Exception):
+                    context.close()
+        write_atomically(pdf, lambda tmp: tmp.write_bytes(data), overwrite=True)
+        self.pdfs += 1
+        return pdf
+
+
+def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None, settings: Settings | None = None,
+                toc: Mapping[str, str] | None = None) -> Path:
+    """Print one HTML file to PDF with a browser opened for it and closed after, whatever happens."""
+    with Browser(chromium=chromium_path(settings)) as browser:
+        return browser.print_pdf(html, pdf, client_id=client_id, toc=toc)
