@@ -121,6 +121,8 @@ class Browser:
         """The Chromium of the workspace's settings (None: found among the usual places)."""
         self._pw: Any = None
         self._browser: Any = None
+        self._spare: Any = None
+        """A fresh context made ahead of the next print (:meth:`prepare`), never used before it."""
         self.pdfs = 0
         self.starts = 0
 
@@ -141,9 +143,24 @@ class Browser:
                                                  args=list(BROWSER_ARGS), headless=True)
         self.starts += 1
 
+    def _new_context(self) -> Any:
+        context = self._browser.new_context(java_script_enabled=False)
+        # A report is self-contained: anything but the file itself and inline data is refused.
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                      else route.abort())
+        return context
+
+    def prepare(self) -> None:
+        """Start the browser and make the next print's context now, while the caller does other work
+        (the batch and the report service call it while the notebook runs): about 0.3 s less per PDF."""
+        with contextlib.suppress(Exception):  # a failure shows again, with its cause, at the print
+            self.start()
+            if self._spare is None:
+                self._spare = self._new_context()
+
     def close(self) -> None:
         browser, pw = self._browser, self._pw
-        self._browser = self._pw = None
+        self._browser = self._pw = self._spare = None
         if browser is not None:
             with contextlib.suppress(Exception):
                 browser.close()
@@ -158,9 +175,7 @@ class Browser:
         context = None
         try:
             self.start()
-            context = self._browser.new_context(java_script_enabled=False)
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                          else route.abort())
+            context, self._spare = self._spare or self._new_context(), None
             page = context.new_page()
             page.goto(html.resolve().as_uri(), wait_until="load", timeout=self.timeout_ms)
             options = {"format": "A4", "prefer_css_page_size": True, "print_background": True,

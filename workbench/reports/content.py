@@ -65,7 +65,8 @@ VERDICT_COLORS = {
     Verdict.NC_MAJEURE: "#c62828",
     Verdict.NON_EVALUE: "#9e9e9e",
 }
-VERDICT_HATCH = {Verdict.CONFORME: "", Verdict.NC_MINEURE: "//", Verdict.NC_MAJEURE: "xx", Verdict.NON_EVALUE: ".."}
+# Line hatches only: the dots once used for « non évalué » drew a 67 KB SVG pattern, slow to print.
+VERDICT_HATCH = {Verdict.CONFORME: "", Verdict.NC_MINEURE: "//", Verdict.NC_MAJEURE: "xx", Verdict.NON_EVALUE: "||"}
 
 
 # -- French formatting ----------------------------------------------------------------------

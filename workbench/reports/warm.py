@@ -4,8 +4,9 @@ A fresh ``workbench report`` pays about 2 s to start a kernel and import the pac
 1.5 s to start Chromium for the PDF. A :class:`WarmWorker` pays both once and then serves client
 after client, under three rules that keep one client's data out of the next one's outputs:
 
-- the kernel's namespace is wiped (``%reset -f``, figures closed, working folder set) before each
-  notebook, and the wipe is checked: a name left behind stops the run;
+- the kernel's namespace is wiped (``%reset -f``, figures closed) after each notebook, while the
+  PDF prints, and checked before the next one (working folder set, no name nor output left; a
+  missed wipe is done then): a name left behind stops the run;
 - each PDF is printed in its own browser context (no shared cache, storage or cookies), closed after
   (:class:`~workbench.reports.browser.Browser`);
 - the kernel is replaced after ``recycle_after`` notebooks and after any error or timeout; the
@@ -39,23 +40,32 @@ RECYCLE_AFTER = 40
 CELL_TIMEOUT_S = 300
 # Modules imported once per kernel, before any client: what makes the kernel "warm".
 KERNEL_WARMUP = "import workbench.reports.content, matplotlib.pyplot, IPython.display"
-# Run before every notebook. The folder comes first: the previous run's staging folder is gone once
-# its outputs are published, and nothing may run in a deleted working directory. After the wipe
-# only IPython's own names may remain.
-KERNEL_RESET = """\
+# Run after every notebook, while the worker does something else (the PDF, the next request's
+# wait): the namespace and the output cache are emptied, figures closed.
+# The kernel first leaves the notebook's folder: published, it is gone, and the wipe needs a folder.
+KERNEL_WIPE = """\
 import os as _wb_os
-_wb_os.chdir({cwd!r})
+_wb_os.chdir("/")
 del _wb_os
 get_ipython().run_line_magic("reset", "-f")
 import matplotlib.pyplot as _wb_plt
 _wb_plt.close("all")
 del _wb_plt
+"""
+# Run before every notebook, and checked: only IPython's own names may remain. The folder comes
+# first: the previous run's staging folder is gone once its outputs are published, and nothing may
+# run in a deleted working directory.
+KERNEL_CHECK = """\
+import os as _wb_os
+_wb_os.chdir({cwd!r})
+del _wb_os
 _wb_left = [k for k in get_ipython().user_ns if not k.startswith("_")
             and k not in ("In", "Out", "get_ipython", "exit", "quit", "open")]
-if _wb_left:
-    raise RuntimeError("kernel state not cleared: " + ", ".join(sorted(_wb_left)))
+if _wb_left or get_ipython().user_ns.get("Out"):
+    raise RuntimeError("kernel state not cleared: " + ", ".join(sorted(_wb_left) or ["Out"]))
 del _wb_left
 """
+
 
 
 def _run(coro_fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -77,6 +87,8 @@ class WarmKernel:
         self.km: Any = None
         self.kc: Any = None
         self.client: Any = None
+        self.dirty = False
+        """A notebook ran since the last wipe."""
         self.runs = 0
         """Notebooks run by the current kernel."""
         self.starts = 0
@@ -101,10 +113,13 @@ class WarmKernel:
         self.client = NotebookClient(nbformat.v4.new_notebook(), km=self.km, kernel_name=KERNEL,
                                      timeout=self.timeout, allow_errors=False)
         self.runs = 0
+        self.dirty = False
         self.starts += 1
         with contextlib.suppress(Exception):
             self.pid = self.km.provisioner.process.pid
         self._execute(KERNEL_WARMUP)
+        self.dirty = True  # the warm-up's own names go now, before any client
+        self.wipe()
 
     def _run_notebook(self, nb: Any, path: Path | None = None) -> None:
         self.client.nb = nb
@@ -116,6 +131,19 @@ class WarmKernel:
         import nbformat
 
         self._run_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]))
+
+    def wipe(self) -> None:
+        """Empty the namespace after a notebook (:data:`KERNEL_WIPE`); a failure is left to
+        :meth:`_clear`, which checks the kernel before the next notebook."""
+        if self.client is not None and self.dirty:
+            with contextlib.suppress(Exception):
+                self._execute(KERNEL_WIPE)
+                self.dirty = False
+
+    def _clear(self, cwd: Path) -> None:
+        """Make sure no name of the previous notebook is left: wipe now if that was not done, then check."""
+        self.wipe()
+        self._execute(KERNEL_CHECK.format(cwd=str(cwd)))
 
     def close(self) -> None:
         km, kcs = self.km, [c for c in (self.kc, getattr(self.client, "kc", None)) if c is not None]
@@ -145,10 +173,11 @@ class WarmKernel:
                 self.recycle()
             self.start(output.parent)
             try:
-                self._execute(KERNEL_RESET.format(cwd=str(output.parent)))
+                self._clear(output.parent)
             except Exception as exc:  # noqa: BLE001 - never run a client on a kernel not cleared
                 raise RuntimeError(f"réinitialisation du noyau impossible ({exc})") from None
             self.runs += 1
+            self.dirty = True
             self._run_notebook(nb, output.parent)
         except CellExecutionError as exc:
             self.recycle()
@@ -244,6 +273,8 @@ class WarmWorker:
         out = ClientOutcome(task.client_id, task.mission_id, "echec", worker=self.name)
         ws = None
         try:
+            if "pdf" in task.formats:  # the next print's browser context is made while the notebook runs
+                self._bthread.submit(self.browser.prepare)
             ws = Workspace.open(task.workspace, create=False)
             today = dt.date.fromisoformat(task.today)
             if task.kind == "portfolio":
@@ -269,6 +300,7 @@ class WarmWorker:
         finally:
             if ws is not None:
                 ws.close()
+        self._kthread.submit(self.kernel.wipe)  # runs while the caller moves on; checked before the next notebook
         out.kernel_pid = self.kernel.pid
         out.kernel_run = self.kernel.runs
         out.seconds = round(time.perf_counter() - started, 3)
