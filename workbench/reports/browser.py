@@ -23,6 +23,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -197,6 +198,38 @@ class Browser:
         write_atomically(pdf, lambda tmp: tmp.write_bytes(data), overwrite=True)
         self.pdfs += 1
         return pdf
+
+
+class BrowserThread:
+    """A :class:`Browser` on a thread of its own, usable from any other: Playwright's sync API binds
+    to the thread that started it, and a browser started ahead (:meth:`prepare`) launches while the
+    caller runs the notebook. A one-shot report and each warm worker hold one."""
+
+    def __init__(self, *, chromium: str | None = None) -> None:
+        self.browser = Browser(chromium=chromium)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="wb-browser")
+
+    def __enter__(self) -> BrowserThread:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def start(self) -> Future[None]:
+        return self._pool.submit(self.browser.start)
+
+    def prepare(self) -> None:
+        """Launch the browser (if needed) and make the next print's context, without waiting."""
+        self._pool.submit(self.browser.prepare)
+
+    def print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None,
+                  toc: Mapping[str, str] | None = None) -> Path:
+        return self._pool.submit(self.browser.print_pdf, html, pdf, client_id=client_id, toc=toc).result()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._pool.submit(self.browser.close).result(timeout=30)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None, settings: Settings | None = None,

@@ -22,6 +22,7 @@ PDF), a « Provenance » sheet and document properties in the workbook.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import functools
@@ -41,7 +42,7 @@ from workbench.core.settings import Settings
 from workbench.core.vocab import MissionType
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
-from workbench.reports.browser import html_to_pdf, toc_titles
+from workbench.reports.browser import BrowserThread, chromium_path, html_to_pdf, toc_titles
 from workbench.reports.content import TEMPLATE_DIR, ReportContext, provenance_for, report_context
 from workbench.reports.excel import export_action_plan
 from workbench.reports.kernel import ContainedKernelManager, stop_leftover_kernels
@@ -393,10 +394,20 @@ def generate_report(
     base = f"rapport-{mission.id}"
     nb_path = Path(notebook) if notebook else FOLLOWUP_NOTEBOOK if followup else NOTEBOOK
 
+    # A one-shot report launches its browser now, on its own thread, while the kernel starts and the
+    # notebook runs; it is closed whatever happens (Ctrl+C included).
+    own_browser = None
+    if "pdf" in wanted and pdf_printer is None:
+        own_browser = BrowserThread(chromium=chromium_path(ws.settings))
+        own_browser.prepare()
+        pdf_printer = own_browser.print_pdf
     # Every output of the run is written in a staging folder beside its final place, then all are
     # moved into place together (docs/security.md): a failure, a full disk or Ctrl+C leaves the
     # previous set whole, and never a truncated file under a final name.
-    with StagedOutputs(out_dir, ws.path) as staged:
+    with contextlib.ExitStack() as cleanup:
+        if own_browser is not None:
+            cleanup.callback(own_browser.close)
+        staged = cleanup.enter_context(StagedOutputs(out_dir, ws.path))
         for entry in out_dir.iterdir():  # a planted link or device under a name of this run: refused now
             if entry.name.startswith((f"{base}.", f"plan-actions-{mission.id}.")):
                 check_target(entry)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from workbench.core.errors import RunError, WorkbenchError
-from workbench.reports.browser import Browser
+from workbench.reports.browser import BrowserThread
 from workbench.reports.pipeline import KERNEL, cell_failure, generate_report
 from workbench.services.workspace import Workspace
 
@@ -246,16 +246,15 @@ class WarmWorker:
                  chromium: str | None = None) -> None:
         self.name = name or f"pid-{os.getpid()}"
         self.kernel = WarmKernel(recycle_after=recycle_after, timeout=timeout)
-        self.browser = Browser(chromium=chromium)
+        self.browser = BrowserThread(chromium=chromium)
         self._kthread = ThreadPoolExecutor(1, thread_name_prefix="wb-kernel")
-        self._bthread = ThreadPoolExecutor(1, thread_name_prefix="wb-browser")
         self.on_done = on_done
 
     def warm_up(self, *, pdf: bool = True) -> None:
         """Start the kernel and (for PDFs) the browser side by side."""
         futures = [self._kthread.submit(self.kernel.start)]
         if pdf:
-            futures.append(self._bthread.submit(self.browser.start))
+            futures.append(self.browser.start())
         for f in futures:
             with contextlib.suppress(Exception):  # a start failure shows again, per client, with its cause
                 f.result()
@@ -265,7 +264,7 @@ class WarmWorker:
 
     def _print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None,
                    toc: Mapping[str, str] | None = None) -> Path:
-        return _on_thread(self._bthread, self.browser.print_pdf, html, pdf, client_id=client_id, toc=toc)
+        return self.browser.print_pdf(html, pdf, client_id=client_id, toc=toc)
 
     def run(self, task: ClientTask) -> ClientOutcome:
         """Make one client's deliverables; never raises: a failure is an outcome."""
@@ -274,7 +273,7 @@ class WarmWorker:
         ws = None
         try:
             if "pdf" in task.formats:  # the next print's browser context is made while the notebook runs
-                self._bthread.submit(self.browser.prepare)
+                self.browser.prepare()
             ws = Workspace.open(task.workspace, create=False)
             today = dt.date.fromisoformat(task.today)
             if task.kind == "portfolio":
@@ -307,8 +306,7 @@ class WarmWorker:
         return out
 
     def close(self) -> None:
-        for fn, pool in ((self.kernel.close, self._kthread), (self.browser.close, self._bthread)):
-            with contextlib.suppress(Exception):
-                pool.submit(fn).result(timeout=30)
-            pool.shutdown(wait=False, cancel_futures=True)
-
+        with contextlib.suppress(Exception):
+            self._kthread.submit(self.kernel.close).result(timeout=30)
+        self._kthread.shutdown(wait=False, cancel_futures=True)
+        self.browser.close()
