@@ -328,6 +328,27 @@ def test_stale_socket_status_and_stop(tmp_path):
             log.unlink(missing_ok=True)
 
 
+@pytest.mark.notebook
+@pytest.mark.browser
+def test_idle_service_stops_by_itself(tmp_path):
+    ws = tmp_path / "espace"
+    seed_workspace(ws)
+    with private_runtime_dir():
+        proc, log = start_service(ws, "--idle-timeout", "0.05")  # 3 s
+        try:
+            wait_ready(ws, proc, log)
+            children = psutil.Process(proc.pid).children(recursive=True)
+            assert proc.wait(timeout=300) == 0
+            text = log.read_text(encoding="utf-8")
+            assert "arrêt automatique après 0,05 min" in text and "aucune demande depuis 0,05 min" in text
+            assert not socket_path(workspace_path(ws)).exists()
+            time.sleep(1)
+            assert [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE] == []
+        finally:
+            stop_process(proc)
+            log.unlink(missing_ok=True)
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """One service for the tests below, on a portfolio with a canary client: (workspace, process, log)."""

@@ -429,6 +429,7 @@ class ReportService:
     def start(self) -> None:
         """Take the workspace's service lock, warm the kernel and browser, then listen."""
         from workbench.core.settings import ENV_PREFIX, ENV_WORKSPACE, Settings
+        from workbench.reports.fingerprint import code_fingerprint
         from workbench.services.workspace import Workspace
 
         if len(str(self.socket_file).encode()) > _SOCKET_MAX:
@@ -440,6 +441,7 @@ class ReportService:
             settings = ws.settings
         check_private_dir(self.directory, create=True)
         self._take_lock()
+        code_fingerprint()  # as the code is now (kept for the process: shown by ``status``)
         self._new_worker(settings)
         self._listen()
 
