@@ -19,7 +19,6 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,6 +27,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.reports.batch_support import CANARY, MARK, PRIVATE, build_portfolio
+from tests.reports.test_batch import _texts
 from tests.support import REPO, fails, like_a_terminal, ok, run_cli, seed_workspace
 from workbench.cli import _command_of
 from workbench.core.errors import FileAccessError, NotFoundError, RunError, WorkbenchError
@@ -54,20 +54,6 @@ from workbench.store.errors import StoreBusyError
 SERVED = "Fait par le service de rapports"
 PLAIN = "client-01"
 PLAIN_NAME = "Organisme numéro 1"
-
-
-def _texts(path: Path) -> str:
-    """Everything a reader (or a program) can get out of one output file."""
-    if path.suffix == ".pdf":
-        return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                              check=True).stdout
-    if path.suffix == ".xlsx":
-        wb = load_workbook(path)
-        cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
-        with zipfile.ZipFile(path) as z:
-            raw = [z.read(n).decode("utf-8", "replace") for n in z.namelist()]
-        return "\n".join(cells + raw)
-    return path.read_text(encoding="utf-8", errors="replace")
 
 
 @contextlib.contextmanager

@@ -470,6 +470,7 @@ class ReportService:
         listener.listen(16)
         listener.settimeout(0.5)
         self._listener = listener
+        self._last = time.monotonic()  # idle from now on, not from before the warm-up
 
     def _worker_key_for(self, settings: Any) -> str:
         from workbench.reports.fingerprint import settings_fingerprint
