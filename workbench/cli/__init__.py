@@ -19,8 +19,10 @@ from collections.abc import Sequence
 
 from workbench import __version__
 from workbench.core.errors import UsageError, WorkbenchError
-from workbench.core.settings import ENV_WORKSPACE, load_settings
 from workbench.core.text import SafeStream
+
+ENV_WORKSPACE = "WORKBENCH_WORKSPACE"
+"""As in :mod:`workbench.core.settings`, which is imported only by the commands that need it."""
 
 # argparse's English messages and their French versions. They are translated where argparse hands
 # them to us (the parser's ``error`` and the help formatter), without touching argparse itself.
@@ -109,7 +111,26 @@ COMMAND_MODULES = [
     "workbench.cli.sessions_cmd",
     "workbench.cli.batch_cmd",
     "workbench.cli.assess_cmd",
+    "workbench.cli.service_cmd",
 ]
+LIGHT_COMMANDS = {"report": "workbench.cli.report_cmd", "report-service": "workbench.cli.service_cmd"}
+"""Commands whose parser is built alone: ``workbench report`` must not pay for importing every
+command group (seconds) when the workspace's report service makes the report."""
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command named by ``argv`` (after the global options), None when unclear."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--workspace":
+            next(args, None)
+        elif arg.startswith("--workspace="):
+            continue
+        elif arg.startswith("-"):
+            return None
+        else:
+            return arg
+    return None
 
 
 class FrenchParser(argparse.ArgumentParser):
@@ -137,7 +158,8 @@ def workspace_parent() -> argparse.ArgumentParser:
     return parent
 
 
-def build_parser() -> FrenchParser:
+def build_parser(argv: Sequence[str] | None = None) -> FrenchParser:
+    """The whole command line; only the command's own group when ``argv`` names a light command."""
     parser = FrenchParser(
         prog="workbench",
         description="Qualiopi Workbench : préparation des organismes de formation à l'audit Qualiopi.",
@@ -152,7 +174,8 @@ def build_parser() -> FrenchParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
     sub.required = True
     parent = workspace_parent()
-    for name in COMMAND_MODULES:
+    light = LIGHT_COMMANDS.get(_command_of(argv) or "") if argv is not None else None
+    for name in [light] if light else COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -177,6 +200,8 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 def _debug(args: argparse.Namespace | None) -> bool:
     """The ``debug`` setting (``WORKBENCH_DEBUG``…), False when the settings themselves are unreadable."""
+    from workbench.core.settings import load_settings
+
     try:
         return load_settings(getattr(args, "workspace", None)).debug
     except WorkbenchError:
@@ -200,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = None
     try:
         args = parser.parse_args(argv)

@@ -1,16 +1,24 @@
-"""``workbench report CLIENT`` and ``workbench actions generate|list|export|import``."""
+"""``workbench report CLIENT`` and ``workbench actions generate|list|export|import``.
+
+This module is imported for ``workbench report`` before anything else (see ``workbench.cli``): it
+imports the workspace, the store and the report pipeline only inside the commands, so that a report
+made by the workspace's report service (:mod:`workbench.reports.service`) starts in a fraction of
+a second.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from workbench.cli.common import open_workspace, parse_date, print_table
-from workbench.core.dates import fr_date
 from workbench.core.errors import UsageError
-from workbench.domain.profile import validate_client_id
-from workbench.services.workspace import Workspace
+from workbench.reports.service import ENV_SWITCH, request_report, workspace_path
+
+if TYPE_CHECKING:
+    from workbench.services.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -22,6 +30,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     rp.add_argument("--final", action="store_true",
                     help="version envoyée au client : numérotée et conservée dans reports/CLIENT/envoyes/, "
                          "jamais remplacée par une génération ultérieure")
+    rp.add_argument("--no-service", action="store_true",
+                    help="faire le rapport dans cette commande même si le service de rapports de l'espace tourne "
+                         f"(aussi : {ENV_SWITCH}=0)")
     rp.set_defaults(func=cmd_report)
 
     ap = sub.add_parser("actions", help="plan d'actions d'une mission")
@@ -90,11 +101,15 @@ def _action_fields(p: argparse.ArgumentParser) -> None:
 
 
 def _action_line(action, numbers: dict[str, int]) -> str:  # noqa: ANN001
+    from workbench.core.dates import fr_date
+
     return (f"Action {action.id} (indicateur {numbers.get(action.indicator_id, '?')}) : {action.title} — "
             f"{action.status.label}, responsable {action.owner or '—'}, échéance {fr_date(action.due_date)}.")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from workbench.cli.common import open_workspace, parse_date
+    from workbench.domain.profile import validate_client_id
     from workbench.services.action_edits import add_action
 
     validate_client_id(args.client)
@@ -109,6 +124,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    from workbench.cli.common import open_workspace, parse_date
+    from workbench.domain.profile import validate_client_id
     from workbench.services.action_edits import edit_action, parse_status
 
     validate_client_id(args.client)
@@ -125,6 +142,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_abandon(args: argparse.Namespace) -> int:
+    from workbench.cli.common import open_workspace
+    from workbench.domain.profile import validate_client_id
     from workbench.services.action_edits import abandon_action
 
     validate_client_id(args.client)
@@ -137,11 +156,26 @@ def cmd_abandon(args: argparse.Namespace) -> int:
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
+    from workbench.domain.profile import validate_client_id
+    from workbench.services.workspace import Workspace
+
     validate_client_id(args.client)
     return Workspace.open(getattr(args, "workspace", None))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if not args.no_service and os.environ.get(ENV_SWITCH, "").strip() != "0":
+        made = request_report(workspace_path(getattr(args, "workspace", None)), args.client, args.mission,
+                              args.formats, final=args.final)
+        if made.result is not None:
+            return _print_served(args, made.result)
+        if made.warning:
+            print(made.warning, file=sys.stderr)
+    return _report_locally(args)
+
+
+def _report_locally(args: argparse.Namespace) -> int:
+    from workbench.cli.common import open_workspace
     from workbench.cli.settings_cmd import DEFAULT_WARNING
     from workbench.core.settings import Branding
     from workbench.reports.pipeline import generate_report, parse_formats
@@ -151,18 +185,37 @@ def cmd_report(args: argparse.Namespace) -> int:
         if ws.settings.branding == Branding():
             print(DEFAULT_WARNING.format(firm=Branding().firm), file=sys.stderr)
         result = generate_report(ws, args.client, args.mission, formats, final=args.final)
-    print(f"Rapport du client {result.client_id}, mission {result.mission_id} "
-          f"({str(round(result.seconds, 1)).replace('.', ',')} s) :")
-    print(f"  {result.plan.summary()}")
-    if args.final:
-        print("  Version envoyée conservée (ne sera jamais remplacée) :")
-    for name, path in result.paths.items():
-        print(f"  {name.upper():5} {path}")
-    print(f"  Notebook exécuté : {result.notebook}")
+    _print_report(args, result.client_id, result.mission_id, result.seconds, result.plan.summary(),
+                  {k: str(v) for k, v in result.paths.items()}, str(result.notebook))
     return 0
 
 
+def _print_served(args: argparse.Namespace, result: dict) -> int:
+    if result.get("default_branding"):
+        from workbench.cli.settings_cmd import DEFAULT_WARNING
+        from workbench.core.settings import Branding
+
+        print(DEFAULT_WARNING.format(firm=Branding().firm), file=sys.stderr)
+    _print_report(args, result["client"], result["mission"], float(result["seconds"]), result["summary"],
+                  result["paths"], result["notebook"])
+    print(f"  Fait par le service de rapports de cet espace (processus {result['service_pid']}, noyau et "
+          "navigateur déjà démarrés).")
+    return 0
+
+
+def _print_report(args: argparse.Namespace, client: str, mission: str, seconds: float, summary: str,
+                  paths: dict[str, str], notebook: str) -> None:
+    print(f"Rapport du client {client}, mission {mission} ({str(round(seconds, 1)).replace('.', ',')} s) :")
+    print(f"  {summary}")
+    if args.final:
+        print("  Version envoyée conservée (ne sera jamais remplacée) :")
+    for name, path in paths.items():
+        print(f"  {name.upper():5} {path}")
+    print(f"  Notebook exécuté : {notebook}")
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
+    from workbench.cli.common import open_workspace
     from workbench.services.analysis import update_plan
 
     with open_workspace(args) as ws:
@@ -174,6 +227,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from workbench.cli.common import open_workspace, print_table
+    from workbench.core.dates import fr_date
+
     with open_workspace(args) as ws:
         mission = ws.resolve_mission(args.client, args.mission)
         actions = ws.store.list_actions(mission.id)
@@ -189,6 +245,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from workbench.cli.common import open_workspace
     from workbench.reports.excel import export_action_plan
 
     output = Path(args.output)
@@ -206,6 +263,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from workbench.cli.common import open_workspace
     from workbench.reports.excel import import_action_plan
 
     with open_workspace(args) as ws:

@@ -97,6 +97,16 @@ class BundleError(WorkbenchError):
     exit_code = 7
 
 
+class FileAccessError(WorkbenchError):
+    """A file or folder the workbench needs is unsafe or out of reach (owner, permissions)."""
+
+    exit_code = 9
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class RunError(WorkbenchError):
     """A notebook run or an export failed; partial output is kept."""
 
