@@ -389,6 +389,24 @@ def test_reports_through_service_keep_clients_apart(served):
 
 @pytest.mark.notebook
 @pytest.mark.browser
+def test_two_commands_at_once_wait_their_turn(served):
+    ws, proc, _ = served
+    before = status(ws)["reports_served"]
+    env = {**os.environ, "WORKBENCH_WORKSPACE": str(ws)}
+    env.pop("WORKBENCH_DEBUG", None)
+    commands = [subprocess.Popen([sys.executable, "-m", "workbench", "report", client, "--formats", "html,xlsx"],
+                                 cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for client in (CANARY, PLAIN)]
+    results = [c.communicate(timeout=600) for c in commands]
+    for command, (out, err) in zip(commands, results, strict=True):
+        assert command.returncode == 0 and SERVED in out and "Traceback" not in err, err
+    assert status(ws)["reports_served"] == before + 2
+    html = next((ws / "reports" / PLAIN).glob("rapport-*.html")).read_text(encoding="utf-8")
+    assert MARK not in html and PLAIN_NAME in html
+
+
+@pytest.mark.notebook
+@pytest.mark.browser
 def test_no_service_runs_locally(served):
     ws, _, _ = served
     before = status(ws)["reports_served"]
