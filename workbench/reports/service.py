@@ -643,9 +643,14 @@ class ReportService:
         try:
             with Workspace.open(self.workspace, create=False) as ws:
                 self._refresh_worker(ws.settings)
-                result = generate_report(ws, client, request.get("mission") or None, str(request.get("formats", "")),
-                                         final=bool(request.get("final")), executor=self.worker._execute,
-                                         pdf_printer=self.worker._print_pdf)
+                formats = str(request.get("formats", ""))
+                self.worker.before_report(formats.split(","))
+                try:
+                    result = generate_report(ws, client, request.get("mission") or None, formats,
+                                             final=bool(request.get("final")), executor=self.worker._execute,
+                                             pdf_printer=self.worker._print_pdf)
+                finally:
+                    self.worker.after_report()
                 default_branding = ws.settings.branding == Branding()
         except WorkbenchError as exc:
             self.failed += 1

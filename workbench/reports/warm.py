@@ -23,7 +23,7 @@ import datetime as dt
 import os
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,14 +266,24 @@ class WarmWorker:
                    toc: Mapping[str, str] | None = None) -> Path:
         return self.browser.print_pdf(html, pdf, client_id=client_id, toc=toc)
 
+    def before_report(self, formats: Collection[str]) -> None:
+        """Call before a report made with this worker's executor and printer: the next print's
+        browser context is made while the notebook runs."""
+        if "pdf" in formats:
+            self.browser.prepare()
+
+    def after_report(self) -> None:
+        """Call once a report is made: the kernel is wiped while the caller moves on (checked before
+        the next notebook, which waits for the wipe)."""
+        self._kthread.submit(self.kernel.wipe)
+
     def run(self, task: ClientTask) -> ClientOutcome:
         """Make one client's deliverables; never raises: a failure is an outcome."""
         started = time.perf_counter()
         out = ClientOutcome(task.client_id, task.mission_id, "echec", worker=self.name)
         ws = None
         try:
-            if "pdf" in task.formats:  # the next print's browser context is made while the notebook runs
-                self.browser.prepare()
+            self.before_report(task.formats)
             ws = Workspace.open(task.workspace, create=False)
             today = dt.date.fromisoformat(task.today)
             if task.kind == "portfolio":
@@ -299,7 +309,7 @@ class WarmWorker:
         finally:
             if ws is not None:
                 ws.close()
-        self._kthread.submit(self.kernel.wipe)  # runs while the caller moves on; checked before the next notebook
+        self.after_report()
         out.kernel_pid = self.kernel.pid
         out.kernel_run = self.kernel.runs
         out.seconds = round(time.perf_counter() - started, 3)
