@@ -5,14 +5,16 @@
 Generates N synthetic clients (seeded random answers over every applicable indicator, a few proofs
 and actions each) in a temporary workspace, then measures, HTML + PDF + XLSX per client:
 
-(a) baseline: ``workbench report CLIENT`` in a subprocess per client, two at a time (what a user
-    scripts today); with ``--baseline-sample`` only that many clients, throughput extrapolated;
+(a) baseline: ``workbench report CLIENT --no-service`` in a subprocess per client, two at a time
+    (what a user scripted before the batch: each call on its own); with ``--baseline-sample`` only that many clients, throughput extrapolated;
 (b) ``run_batch`` with 2 local workers (warm kernel and browser each), ``--force``; peak RSS of each
     worker's process tree (worker + kernel + browser) sampled every 0.2 s;
 (c) floor: the same sections rendered in plain Python in this process (no kernel, no nbconvert),
     PDFs through one persistent browser, Excel as usual — what the content itself costs;
 (d) the incremental rerun with nothing changed (fingerprint check per client);
-(e) one on-demand ``workbench report`` for a single client, wall time.
+(e) one on-demand ``workbench report`` as a user runs it (a new process each time), wall time: on its
+    own (``--no-service``, 3 clients), and handed to the workspace's report service (5 clients, after
+    one that warms the service's kernel); (a') the baseline through that service.
 
 Figures go to docs/benchmarks.md by hand, with the machine's load at the time.
 """
@@ -24,6 +26,7 @@ import datetime as dt
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -77,12 +80,23 @@ def make_clients(root: Path, n: int, seed: int = 7) -> list[str]:
     return ids
 
 
-def baseline(root: Path, ids: list[str], formats: str) -> float:
+def fmt_runs(times: list[float]) -> str:
+    ordered = sorted(times)
+    return f"médiane {ordered[len(ordered) // 2]:.2f} s ({', '.join(f'{t:.2f}' for t in times)})"
+
+
+def report_cmd(cid: str, formats: str, *, service: bool) -> list[str]:
+    return [sys.executable, "-m", "workbench", "report", cid, "--formats", formats,
+            *([] if service else ["--no-service"])]
+
+
+def baseline(root: Path, ids: list[str], formats: str, *, service: bool = False) -> float:
+    """``workbench report`` per client, two at a time: each call on its own (``--no-service``), or
+    handed to the workspace's report service (which makes one report at a time)."""
     env = dict(os.environ, WORKBENCH_WORKSPACE=str(root))
 
     def one(cid: str) -> None:
-        subprocess.run([sys.executable, "-m", "workbench", "report", cid, "--formats", formats], env=env,
-                       check=True, capture_output=True)
+        subprocess.run(report_cmd(cid, formats, service=service), env=env, check=True, capture_output=True)
 
     t = time.perf_counter()
     with ThreadPoolExecutor(2) as pool:
@@ -168,6 +182,39 @@ def floor(root: Path, ids: list[str], formats: tuple[str, ...]) -> float:
         browser.close()
 
 
+class ReportService:
+    """``workbench report-service start`` on the bench workspace, stopped (SIGTERM) on exit."""
+
+    def __init__(self, root: Path) -> None:
+        self.env = dict(os.environ, WORKBENCH_WORKSPACE=str(root))
+        self.log = root.parent / "service.log"
+
+    def __enter__(self) -> ReportService:
+        with self.log.open("w") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "workbench", "report-service", "start",
+                                          "--idle-timeout", "0"], env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        while "prêt" not in self.log.read_text(encoding="utf-8"):
+            if self.proc.poll() is not None:
+                raise SystemExit("report service did not start:\n" + self.log.read_text(encoding="utf-8"))
+            time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=120)
+
+
+def on_demand(root: Path, ids: list[str], formats: str, *, service: bool) -> list[float]:
+    """Wall time of one ``workbench report`` per client, one after the other, as a user runs it."""
+    env = dict(os.environ, WORKBENCH_WORKSPACE=str(root))
+    times = []
+    for cid in ids:
+        t = time.perf_counter()
+        subprocess.run(report_cmd(cid, formats, service=service), env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return times
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=100)
@@ -186,11 +233,15 @@ def main() -> int:
         print(f"{len(ids)} clients générés en {time.perf_counter() - t:.1f} s", flush=True)
 
         sample = ids[: args.baseline_sample or len(ids)]
-        t_single = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "workbench", "report", ids[0], "--formats", args.formats],
-                       env=dict(os.environ, WORKBENCH_WORKSPACE=str(root)), check=True, capture_output=True)
-        single = time.perf_counter() - t_single
-        print(f"(e) un rapport à la demande : {single:.2f} s", flush=True)
+        singles = on_demand(root, ids[:3], args.formats, service=False)
+        print(f"(e) un rapport à la demande, seul (--no-service) : {fmt_runs(singles)}", flush=True)
+        with ReportService(root):
+            on_demand(root, ids[3:4], args.formats, service=True)  # the fresh kernel's first notebook
+            served = on_demand(root, ids[4:9], args.formats, service=True)
+            print(f"(e') un rapport à la demande, par le service de rapports : {fmt_runs(served)}", flush=True)
+            t_served = baseline(root, sample, args.formats, service=True)
+        print(f"(a') baseline par le service : {len(sample)} clients en {t_served:.1f} s — "
+              f"{len(sample) / t_served * 60:.1f} clients/min", flush=True)
 
         t_base = baseline(root, sample, args.formats)
         base_rate = len(sample) / t_base
@@ -198,8 +249,10 @@ def main() -> int:
 
         t_batch, manifest, peaks = batch(root, formats, force=True)
         batch_rate = len(ids) / t_batch
+        served_rate = len(sample) / t_served
         print(f"(b) batch 2 workers : {len(ids)} clients en {t_batch:.1f} s — {batch_rate * 60:.1f} clients/min "
-              f"(x{batch_rate / base_rate:.1f} la baseline)", flush=True)
+              f"(x{batch_rate / base_rate:.1f} la baseline, x{batch_rate / served_rate:.1f} la baseline par le "
+              "service)", flush=True)
         worker_peaks = sorted(peaks.values(), reverse=True)[:2]
         print("    pic mémoire par worker (worker + noyau + navigateur) : "
               + ", ".join(f"{p / 2**20:.0f} Mio" for p in worker_peaks), flush=True)
@@ -212,7 +265,9 @@ def main() -> int:
         print(f"(d) relance sans changement : {t_rerun:.2f} s, {rerun['check_ms_per_client']:.2f} ms/client "
               f"(contrôle d'empreinte), {rerun['totals']['unchanged']} inchangés", flush=True)
     figures = {"clients": len(ids), "baseline_sample": len(sample), "formats": list(formats),
-               "single_report_s": round(single, 2), "baseline_s": round(t_base, 1),
+               "single_report_s": [round(x, 2) for x in singles], "served_report_s": [round(x, 2) for x in served],
+               "served_baseline_s": round(t_served, 1), "ratio_to_served": round(batch_rate / served_rate, 2),
+               "baseline_s": round(t_base, 1),
                "baseline_clients_per_min": round(base_rate * 60, 1), "batch_s": round(t_batch, 1),
                "batch_clients_per_min": round(batch_rate * 60, 1), "ratio": round(batch_rate / base_rate, 2),
                "floor_s": round(t_floor, 1), "rerun_s": round(t_rerun, 2),

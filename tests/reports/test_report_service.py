@@ -229,7 +229,8 @@ def test_unexpected_failure_becomes_a_french_run_error(workspace_dir, monkeypatc
     service = ReportService(workspace_dir, echo=lines.append)
     with Workspace.open(workspace_dir) as ws:
         service._worker_key = service._worker_key_for(ws.settings)
-    service.worker = SimpleNamespace(_execute=None, _print_pdf=None)
+    service.worker = SimpleNamespace(_execute=None, _print_pdf=None, before_report=lambda formats: None,
+                                     after_report=lambda: None)
 
     def broken(*args, **kwargs):
         raise KeyError("colonne_absente")

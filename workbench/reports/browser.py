@@ -103,14 +103,20 @@ def _outline_entries(pdf: bytes) -> Iterator[tuple[str, int]]:
 def outline_pages(titles: Mapping[str, str], pdf: bytes) -> dict[str, int]:
     """Page number of each contents entry from the PDF's outline; the text is read only for titles
     the outline lacks."""
-    first: dict[str, int] = {}
-    for title, page in _outline_entries(pdf):
-        first.setdefault(title, page)
-    found = {anchor: first[title] for anchor, title in titles.items() if title in first}
+    found = outline_pages_only(titles, pdf)
     missing = {anchor: title for anchor, title in titles.items() if anchor not in found}
     if missing:
         found.update(toc_pages(missing, pages_text(pdf)))
     return found
+
+
+def _quiet_when_gone(loop: Any, context: dict[str, Any]) -> None:
+    """Playwright's loop reports its driver's end, once nobody waits for it any more (Ctrl+C reaches
+    the driver too): that end is expected, and was already dealt with, so it is not printed on the
+    user's terminal. Anything else is reported as usual."""
+    if "Connection closed" in str(context.get("exception", "")):
+        return
+    loop.default_exception_handler(context)
 
 
 class Browser:
@@ -125,6 +131,8 @@ class Browser:
         self._spare: Any = None
         """A fresh context made ahead of the next print (:meth:`prepare`), never used before it."""
         self.pdfs = 0
+        self.reprints = 0
+        """Prints made again because the page numbers guessed for the contents were not the right ones."""
         self.starts = 0
 
     def __enter__(self) -> Browser:
@@ -139,7 +147,11 @@ class Browser:
         self.close()
         from playwright.sync_api import sync_playwright
 
-        self._pw = sync_playwright().start()
+        manager = sync_playwright()
+        self._pw = manager.start()
+        loop = getattr(manager, "_loop", None)  # Playwright's own event loop, on this thread
+        if loop is not None:
+            loop.set_exception_handler(_quiet_when_gone)
         self._browser = self._pw.chromium.launch(executable_path=self.chromium or chromium_path(),
                                                  args=list(BROWSER_ARGS), headless=True)
         self.starts += 1
@@ -170,9 +182,12 @@ class Browser:
                 pw.stop()
 
     def print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None,
-                  toc: Mapping[str, str] | None = None) -> Path:
+                  toc: Mapping[str, str] | None = None, guess: Mapping[str, int] | None = None) -> Path:
         """Print ``html`` to ``pdf`` (A4 from the CSS ``@page`` rule). With ``toc`` (anchor → title),
-        the page numbers of the table of contents are filled in before the final print."""
+        the page numbers of the table of contents are filled in before the final print. ``guess``
+        (anchor → page, e.g. from the previous PDF of the same report) is written in first: when the
+        print shows the sections on those very pages, it is the final one (as LaTeX reuses the page
+        numbers of its previous run); otherwise the page is printed again with the right numbers."""
         context = None
         try:
             self.start()
@@ -181,11 +196,16 @@ class Browser:
             page.goto(html.resolve().as_uri(), wait_until="load", timeout=self.timeout_ms)
             options = {"format": "A4", "prefer_css_page_size": True, "print_background": True,
                        "outline": True, "tagged": True}
+            guessed = {a: str(n) for a, n in (guess or {}).items()} if toc and guess else None
+            if guessed is not None:
+                page.evaluate(_FILL_TOC, guessed)  # the script runs with the page's own scripts off
             data = page.pdf(**options)
             if toc:
                 numbers = {anchor: str(n) for anchor, n in outline_pages(toc, data).items()}
-                page.evaluate(_FILL_TOC, numbers)  # the script runs with the page's own scripts off
-                data = page.pdf(**options)
+                if numbers != guessed:  # a guess confirmed by the print itself needs no second print
+                    page.evaluate(_FILL_TOC, numbers)
+                    data = page.pdf(**options)
+                    self.reprints += 1
         except Exception as exc:  # noqa: BLE001 - any browser failure: replace the browser
             self.close()
             raise RunError(f"Export PDF impossible pour {html.name} (Chromium : {type(exc).__name__} : "
@@ -223,8 +243,9 @@ class BrowserThread:
         self._pool.submit(self.browser.prepare)
 
     def print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None,
-                  toc: Mapping[str, str] | None = None) -> Path:
-        return self._pool.submit(self.browser.print_pdf, html, pdf, client_id=client_id, toc=toc).result()
+                  toc: Mapping[str, str] | None = None, guess: Mapping[str, int] | None = None) -> Path:
+        return self._pool.submit(self.browser.print_pdf, html, pdf, client_id=client_id, toc=toc,
+                                 guess=guess).result()
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -232,8 +253,28 @@ class BrowserThread:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+def previous_pages(toc: Mapping[str, str], pdf: Path) -> dict[str, int] | None:
+    """The contents' page numbers in an earlier PDF of the same report (its outline), None when there
+    is none or it cannot be read: only a guess, checked by the next print."""
+    try:
+        if not pdf.is_file() or pdf.is_symlink():
+            return None
+        found = outline_pages_only(toc, pdf.read_bytes())
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is simply no guess
+        return None
+    return found if found and set(found) == set(toc) else None
+
+
+def outline_pages_only(titles: Mapping[str, str], pdf: bytes) -> dict[str, int]:
+    """Like :func:`outline_pages`, from the outline alone (no text extraction)."""
+    first: dict[str, int] = {}
+    for title, page in _outline_entries(pdf):
+        first.setdefault(title, page)
+    return {anchor: first[title] for anchor, title in titles.items() if title in first}
+
+
 def html_to_pdf(html: Path, pdf: Path, *, client_id: str | None = None, settings: Settings | None = None,
-                toc: Mapping[str, str] | None = None) -> Path:
+                toc: Mapping[str, str] | None = None, guess: Mapping[str, int] | None = None) -> Path:
     """Print one HTML file to PDF with a browser opened for it and closed after, whatever happens."""
     with Browser(chromium=chromium_path(settings)) as browser:
-        return browser.print_pdf(html, pdf, client_id=client_id, toc=toc)
+        return browser.print_pdf(html, pdf, client_id=client_id, toc=toc, guess=guess)

@@ -42,7 +42,7 @@ from workbench.core.settings import Settings
 from workbench.core.vocab import MissionType
 from workbench.data import notebook
 from workbench.domain.profile import validate_client_id
-from workbench.reports.browser import BrowserThread, chromium_path, html_to_pdf, toc_titles
+from workbench.reports.browser import BrowserThread, chromium_path, html_to_pdf, previous_pages, toc_titles
 from workbench.reports.content import TEMPLATE_DIR, ReportContext, provenance_for, report_context
 from workbench.reports.excel import export_action_plan
 from workbench.reports.kernel import ContainedKernelManager, stop_leftover_kernels
@@ -128,6 +128,8 @@ class _Job:
     html_text: str = ""
     tmp: Path | None = None
     pdf_printer: PdfPrinter | None = None
+    published_dir: Path | None = None
+    """Where the outputs land once published (``out_dir`` is the staging folder)."""
     _context: ReportContext | None = None
 
     def context(self) -> ReportContext:
@@ -276,7 +278,10 @@ def _export_pdf(job: _Job) -> Path:
     printer = job.pdf_printer or functools.partial(html_to_pdf, settings=job.ws.settings)
     page = job.tmp / f"{job.base}.html"
     page.write_text(job.html_text, encoding="utf-8")
-    return printer(page, job.out_dir / f"{job.base}.pdf", client_id=job.client_id, toc=toc_titles(job.html_text))
+    toc = toc_titles(job.html_text)
+    # the previous PDF of this very report (same client, same mission) gives a guess of the numbers
+    guess = previous_pages(toc, job.published_dir / f"{job.base}.pdf") if toc and job.published_dir else None
+    return printer(page, job.out_dir / f"{job.base}.pdf", client_id=job.client_id, toc=toc, guess=guess)
 
 
 def _fr_stamp(iso: str) -> str:
@@ -434,7 +439,7 @@ def generate_report(
 
         title = f"Rapport de {mission.type.label.lower()} Qualiopi — {profile.name}"
         job = _Job(ws, data, client_id, profile.name, mission.id, staged.staging, base, executed, provenance,
-                   title, version, today, generated, pdf_printer=pdf_printer)
+                   title, version, today, generated, pdf_printer=pdf_printer, published_dir=out_dir)
         job.tmp = staged.path("impression")
         job.tmp.mkdir()
         produced: dict[str, Path] = {}

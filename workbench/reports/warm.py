@@ -23,7 +23,7 @@ import datetime as dt
 import os
 import time
 import traceback
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,9 +262,9 @@ class WarmWorker:
     def _execute(self, *args: Any, **kwargs: Any) -> None:
         _on_thread(self._kthread, self.kernel.execute, *args, **kwargs)
 
-    def _print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None,
-                   toc: Mapping[str, str] | None = None) -> Path:
-        return self.browser.print_pdf(html, pdf, client_id=client_id, toc=toc)
+    def _print_pdf(self, html: Path, pdf: Path, **options: Any) -> Path:
+        """The :data:`~workbench.reports.pipeline.PdfPrinter` of this worker's browser."""
+        return self.browser.print_pdf(html, pdf, **options)
 
     def before_report(self, formats: Collection[str]) -> None:
         """Call before a report made with this worker's executor and printer: the next print's
