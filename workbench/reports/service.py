@@ -127,7 +127,9 @@ _FINGERPRINT: str | None = None
 
 def package_fingerprint() -> str:
     """The package version and every file of the installed package (code, notebooks, templates,
-    data), hashed: a change means the service runs other code than the command."""
+    data): name, size and modification time, hashed. An update or an edit changes it, so the service
+    never runs other code than the command. The files' metadata, not their contents: this runs at
+    every ``workbench report`` (a few milliseconds, where reading every file took 75 ms)."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
         h = hashlib.sha256(__version__.encode())
@@ -138,8 +140,9 @@ def package_fingerprint() -> str:
                     continue
                 path = os.path.join(folder, name)
                 h.update(os.path.relpath(path, PACKAGE_DIR).encode())
-                with contextlib.suppress(OSError), open(path, "rb") as fh:
-                    h.update(fh.read())
+                with contextlib.suppress(OSError):
+                    st = os.stat(path)
+                    h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
         _FINGERPRINT = h.hexdigest()
     return _FINGERPRINT
 

@@ -102,7 +102,11 @@ class WarmKernel:
         from nbclient import NotebookClient
 
         boot = NotebookClient(nbformat.v4.new_notebook(), kernel_name=KERNEL, startup_timeout=120,
-                              extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                              # no output cache (Out, _1…) nor history database: nothing of a client
+                              # kept there, and the wipe's %reset skips the full garbage collection
+                              # that emptying the cache costs
+                              extra_arguments=["--IPKernelApp.log_level=ERROR", "--InteractiveShell.cache_size=0",
+                                               "--HistoryManager.enabled=False"])
         boot.km = boot.create_kernel_manager()
         boot.start_new_kernel(cwd=str(cwd or Path.cwd()))
         boot.start_new_kernel_client()
