@@ -253,13 +253,13 @@ def test_unexpected_failure_becomes_a_french_run_error(workspace_dir, monkeypatc
     assert "WORKBENCH_STORE_URL" in refused["message"]
 
 
-def test_unsafe_socket_folder_makes_the_command_warn(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+def test_unsafe_socket_folder_makes_the_command_warn(tmp_path):
     ws = tmp_path / "espace"
     ws.mkdir()
-    plant_stale_socket(ws)
-    os.chmod(tmp_path / svc.DIR_NAME, 0o770)
-    made = svc.request_report(ws.resolve(), "acme", None, "html")
+    with private_runtime_dir() as xdg:  # pytest's own folders make socket paths too long
+        plant_stale_socket(ws)
+        os.chmod(xdg / svc.DIR_NAME, 0o770)
+        made = svc.request_report(ws.resolve(), "acme", None, "html")
     assert made.result is None and made.warning
     assert "ouvert à d'autres utilisateurs" in made.warning and "sans le service" in made.warning
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from pathlib import Path
 
 from workbench.core.errors import NotFoundError, RunError, UsageError
 from workbench.reports.service import DEFAULT_IDLE_MIN, call, run_service, wait_stopped, workspace_path
@@ -66,14 +67,19 @@ def _not_running(workspace) -> int:  # noqa: ANN001
     return NOT_RUNNING_EXIT
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def _ask(args: argparse.Namespace, op: str) -> tuple[Path, dict | None]:
+    """The workspace and the service's status after ``op`` (None: no service runs)."""
     workspace = workspace_path(getattr(args, "workspace", None))
-    reply = call(workspace, {"op": "status"}, timeout=30)
-    if reply is None:
-        return _not_running(workspace)
-    if not reply.get("ok"):
+    reply = call(workspace, {"op": op}, timeout=30)
+    if reply is not None and not reply.get("ok"):
         raise UsageError(f"le service de rapports refuse la demande : {reply.get('message', '')}")
-    s = reply["status"]
+    return workspace, reply["status"] if reply is not None else None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    workspace, s = _ask(args, "status")
+    if s is None:
+        return _not_running(workspace)
     started = dt.datetime.fromisoformat(s["started_at"]).strftime("%d/%m/%Y à %H:%M")
     idle = s.get("idle_timeout_s") or 0
     print(f"Service de rapports en marche pour l'espace de travail {s['workspace']}")
@@ -87,14 +93,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    workspace = workspace_path(getattr(args, "workspace", None))
-    reply = call(workspace, {"op": "stop"}, timeout=30)
-    if reply is None:
+    workspace, s = _ask(args, "stop")
+    if s is None:
         return _not_running(workspace)
-    if not reply.get("ok"):
-        raise UsageError(f"le service de rapports refuse la demande : {reply.get('message', '')}")
-    pid = reply["status"]["pid"]
-    if reply["status"].get("busy"):
+    pid = s["pid"]
+    if s.get("busy"):
         print("Un rapport est en cours : le service s'arrêtera juste après.", flush=True)
     if not wait_stopped(workspace, pid, timeout=600):
         raise RunError(f"le service de rapports (processus {pid}) ne s'est pas arrêté dans les 10 minutes.")
