@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.apps.voila import HOST, PreparedApp, kernel_env, new_token
+from workbench.core.processes import alive, descendants  # noqa: F401 - descendants: used by the app tests
 
 #: The checkout (the tests run from it; the installed-wheel test deliberately runs elsewhere).
 REPO = Path(__file__).resolve().parent.parent
@@ -139,38 +140,6 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float, log_path: Pat
     raise RuntimeError(f"Voilà ne répond pas sur {url} après {timeout:.0f} s ({last}).")
 
 
-def descendants(pid: int) -> list[int]:
-    """Process ids started (directly or not) by ``pid``, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def stop(process: subprocess.Popen, timeout: float = 10) -> tuple[list[int], bool]:
     """Stop the server, then any kernel it left behind (each by its own id).
 
@@ -190,7 +159,7 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> tuple[list[int], boo
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=timeout)
-    leftovers = [pid for pid in kids if _alive(pid)]
+    leftovers = [pid for pid in kids if alive(pid)]
     for pid in leftovers:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

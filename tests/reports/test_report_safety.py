@@ -19,6 +19,7 @@ import pytest
 
 from tests.support import REPO, WB, like_a_terminal, run_cli, run_in_mount_namespace
 from tests.support import seed_workspace as seed
+from workbench.core.processes import alive, descendants
 
 OUT = Path("reports") / "acme"
 SET = ("rapport-acme-m1.html", "rapport-acme-m1.pdf", "rapport-acme-m1.docx", "rapport-acme-m1.ipynb",
@@ -138,33 +139,14 @@ def test_full_disk_during_a_report_keeps_the_previous_set(ws, tmp_path):
     assert (out / "caches.txt").read_text() == ""
 
 
-def descendants(root: int) -> dict[int, str]:
-    """Command lines of the processes below ``root`` (children, their children…)."""
-    parents: dict[int, int] = {}
-    commands: dict[int, str] = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+def command_lines(pids: list[int]) -> dict[int, str]:
+    found = {}
+    for pid in pids:
         try:
-            stat_line = Path(f"/proc/{pid}/stat").read_text()
-            commands[int(pid)] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            found[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        parents[int(pid)] = int(stat_line.rsplit(")", 1)[1].split()[1])
-    found, todo = {}, [root]
-    while todo:
-        parent = todo.pop()
-        for pid, ppid in parents.items():
-            if ppid == parent and pid not in found:
-                found[pid] = commands[pid]
-                todo.append(pid)
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def interrupt_report(ws: Path, when: str, sig: int) -> tuple[int, str, list[str]]:
@@ -177,7 +159,7 @@ def interrupt_report(ws: Path, when: str, sig: int) -> tuple[int, str, list[str]
     seen: dict[int, str] = {}
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
-        below = descendants(proc.pid)
+        below = command_lines(descendants(proc.pid))
         seen.update(below)
         if when == "pdf" and any("chromium" in cmd and "--headless" in cmd for cmd in below.values()):
             break

@@ -22,8 +22,8 @@ reports of ONE workspace, one at a time, over a Unix socket:
   change, the kernel and browser are replaced before the next report (they cache what they read).
 
 The client half of this module (everything above :class:`ReportService`) imports only the
-standard library and :mod:`workbench.core.errors`: ``workbench report`` stays light until it knows
-there is no service to ask.
+standard library and two small core modules (errors, processes): ``workbench report`` stays light
+until it knows there is no service to ask.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from typing import Any
 
 from workbench import __version__
 from workbench.core.errors import FileAccessError, RunError, UsageError, WorkbenchError
+from workbench.core.processes import alive, descendants
 
 PROTOCOL = 1
 ENV_SWITCH = "WORKBENCH_REPORT_SERVICE"
@@ -329,42 +330,13 @@ def wait_stopped(workspace: Path, pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     path = socket_path(workspace)
     while time.monotonic() < deadline:
-        if not _alive(pid) and not os.path.lexists(path):
+        if not alive(pid) and not os.path.lexists(path):
             return True
         time.sleep(0.1)
     return False
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 # -- processes ------------------------------------------------------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live process below ``pid`` (children, grandchildren…), read from ``/proc``."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z":
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], list(children.get(pid, []))
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        todo.extend(children.get(p, []))
-    return found
 
 
 def stop_descendants(grace: float) -> None:
@@ -377,7 +349,7 @@ def stop_descendants(grace: float) -> None:
         deadline = time.monotonic() + grace
         while left and time.monotonic() < deadline:
             time.sleep(0.1)
-            left = [p for p in left if _alive(p)]
+            left = [p for p in left if alive(p)]
         if not left:
             return
 

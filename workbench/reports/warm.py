@@ -109,6 +109,9 @@ class WarmKernel:
                                                "--HistoryManager.enabled=False"])
         boot.km = boot.create_kernel_manager()
         boot.start_new_kernel(cwd=str(cwd or Path.cwd()))
+        # Waiting for the kernel happens here, outside nbclient's execute: a Ctrl+C during that
+        # wait would otherwise leave nbclient's exit hook behind (a traceback at exit). This first
+        # client is then only closed with the kernel.
         boot.start_new_kernel_client()
         self.km, self.kc = boot.km, boot.kc
         # One client runs every notebook of this kernel: it opens its channels once (a new client
