@@ -63,3 +63,33 @@ def test_no_guess_from_a_missing_damaged_or_different_pdf(tmp_path):
     damaged.write_bytes(b"%PDF-1.7\nce n'est pas un PDF")
     assert previous_pages(toc, damaged) is None
     assert previous_pages({**toc, "quatre": "4. Quatrième"}, damaged) is None
+
+
+def test_the_printing_page_is_emptied_after_each_print_and_its_context_renewed(printer, tmp_path, monkeypatch):
+    """One page prints report after report: it holds no report between two prints, a print shows only
+    its own file, and the context is replaced after its quota of prints."""
+    pages = []
+    for name in ("alpha", "beta", "gamma"):
+        html = tmp_path / f"{name}.html"
+        html.write_text(f"<!DOCTYPE html><html lang='fr'><body><p>Client {name.upper()}-7f3a</p></body></html>",
+                        encoding="utf-8")
+        pages.append(html)
+    browser = printer  # one Playwright per thread: the module's browser, with a quota of 2 prints
+    monkeypatch.setattr(browser, "prints_per_context", 2)
+    browser._context_prints = 2  # whatever printed before: the next print opens a new context
+    contexts, pdfs, starts = browser.contexts, browser.pdfs, browser.starts
+    for html in pages:
+        pdf = browser.print_pdf(html, tmp_path / f"{html.stem}.pdf")
+        assert browser._page.url == "about:blank"  # nothing of this client left in the browser
+        text = " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+        others = [h.stem.upper() for h in pages if h != html]
+        assert f"{html.stem.upper()}-7f3a" in text and not any(o in text for o in others)
+    # 2 prints per context: a new one for the first and the third
+    assert (browser.contexts, browser.pdfs, browser.starts) == (contexts + 2, pdfs + 3, starts)
+
+    # a print left on the page (the caller empties it later) is emptied before the next one
+    browser.print_pdf(pages[0], tmp_path / "gauche.pdf", clear=False)
+    assert browser._page.url.endswith("alpha.html")
+    browser.print_pdf(pages[1], tmp_path / "suivant.pdf")
+    text = PdfReader(tmp_path / "suivant.pdf").pages[0].extract_text()
+    assert "BETA-7f3a" in text and "ALPHA" not in text

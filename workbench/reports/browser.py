@@ -4,8 +4,14 @@ Every PDF of the workbench is printed here, by a :class:`Browser`: the batch's w
 open from client to client, a one-shot command (``workbench report``, the portfolio, the opportunity
 note, the blank grid) opens one for its own prints and closes it (:func:`html_to_pdf`).
 
-Each print runs in its own browser context (no shared cache, storage or cookies), JavaScript off,
-and every request other than the file itself and inline data refused: a report is self-contained.
+Prints are made in one browser context with JavaScript off, where every request other than the file
+itself and inline data is refused (a report is self-contained), on one page that loads each report in
+turn and is emptied right after its print (``about:blank``, back-forward cache off): nothing of a
+report can stay in the browser for the next one, since no script runs, no storage, cookie or cache
+entry can be written, and the PDF is printed from the loaded file alone. A new context per print
+cost a renderer process each time: about 1 CPU-second of a 2.3-second print
+(``docs/benchmarks.md``). The context is replaced after :data:`PRINTS_PER_CONTEXT` prints and the
+whole browser after any error.
 
 A report with a table of contents is printed twice on the same page: the first print, tagged and
 with the document outline (PDF bookmarks built from the headings), gives the page of each section;
@@ -33,9 +39,13 @@ from workbench.core.files import write_atomically
 from workbench.core.settings import Settings, load_settings
 
 PDF_TIMEOUT_S = 120
+PRINTS_PER_CONTEXT = 40
+"""Prints made in one browser context before it is replaced by a fresh one."""
 BROWSER_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-extensions", "--disable-default-apps")
+                "--disable-extensions", "--disable-default-apps",
+                # an emptied page keeps no earlier report in memory for a "back" navigation
+                "--disable-features=BackForwardCache")
 _FILL_TOC = """(pages) => {
   for (const slot of document.querySelectorAll("span.wb-toc-page[data-toc]")) {
     slot.textContent = pages[slot.dataset.toc] || "";
@@ -120,20 +130,27 @@ def _quiet_when_gone(loop: Any, context: dict[str, Any]) -> None:
 
 
 class Browser:
-    """One headless Chromium printing PDF after PDF; started on first use, replaced after an error."""
+    """One headless Chromium printing PDF after PDF on one page; started on first use, replaced after
+    an error."""
 
-    def __init__(self, *, timeout_s: int = PDF_TIMEOUT_S, chromium: str | None = None) -> None:
+    def __init__(self, *, timeout_s: int = PDF_TIMEOUT_S, chromium: str | None = None,
+                 prints_per_context: int = PRINTS_PER_CONTEXT) -> None:
         self.timeout_ms = timeout_s * 1000
         self.chromium = chromium
         """The Chromium of the workspace's settings (None: found among the usual places)."""
+        self.prints_per_context = prints_per_context
         self._pw: Any = None
         self._browser: Any = None
-        self._spare: Any = None
-        """A fresh context made ahead of the next print (:meth:`prepare`), never used before it."""
+        self._context: Any = None
+        self._page: Any = None
+        self._loaded = False
+        """A report is loaded in the page (emptied by :meth:`clear`)."""
+        self._context_prints = 0
         self.pdfs = 0
         self.reprints = 0
         """Prints made again because the page numbers guessed for the contents were not the right ones."""
         self.starts = 0
+        self.contexts = 0
 
     def __enter__(self) -> Browser:
         return self
@@ -156,24 +173,48 @@ class Browser:
                                                  args=list(BROWSER_ARGS), headless=True)
         self.starts += 1
 
-    def _new_context(self) -> Any:
-        context = self._browser.new_context(java_script_enabled=False)
-        # A report is self-contained: anything but the file itself and inline data is refused.
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                      else route.abort())
-        return context
+    def _ready_page(self) -> Any:
+        """The printing page: an empty page of the current context, a new context when it served
+        :attr:`prints_per_context` prints."""
+        self.start()
+        self.clear()
+        if self._context is not None and self._context_prints >= self.prints_per_context:
+            with contextlib.suppress(Exception):
+                self._context.close()
+            self._context = self._page = None
+        if self._context is None:
+            context = self._browser.new_context(java_script_enabled=False)
+            # A report is self-contained: anything but the file itself and inline data is refused.
+            context.route("**/*", lambda route: route.continue_()
+                          if route.request.url.startswith(("file:", "data:")) else route.abort())
+            self._context, self._page, self._context_prints = context, context.new_page(), 0
+            self.contexts += 1
+        return self._page
 
     def prepare(self) -> None:
-        """Start the browser and make the next print's context now, while the caller does other work
-        (the batch and the report service call it while the notebook runs): about 0.3 s less per PDF."""
+        """Start the browser and ready the page now, while the caller does other work (the batch and
+        the report service call it while the notebook runs)."""
         with contextlib.suppress(Exception):  # a failure shows again, with its cause, at the print
-            self.start()
-            if self._spare is None:
-                self._spare = self._new_context()
+            self._ready_page()
+
+    def clear(self) -> None:
+        """Empty the page of the report it printed (called after each print, off the caller's path
+        by :class:`BrowserThread`; a page that cannot be emptied is closed with its context)."""
+        if not self._loaded or self._page is None:
+            return
+        try:
+            self._page.goto("about:blank", timeout=self.timeout_ms)
+            self._loaded = False
+        except Exception:  # noqa: BLE001 - never print the next report on a page not emptied
+            with contextlib.suppress(Exception):
+                self._context.close()
+            self._context = self._page = None
+            self._loaded = False
 
     def close(self) -> None:
         browser, pw = self._browser, self._pw
-        self._browser = self._pw = self._spare = None
+        self._browser = self._pw = self._context = self._page = None
+        self._loaded = False
         if browser is not None:
             with contextlib.suppress(Exception):
                 browser.close()
@@ -182,17 +223,19 @@ class Browser:
                 pw.stop()
 
     def print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None,
-                  toc: Mapping[str, str] | None = None, guess: Mapping[str, int] | None = None) -> Path:
+                  toc: Mapping[str, str] | None = None, guess: Mapping[str, int] | None = None,
+                  clear: bool = True) -> Path:
         """Print ``html`` to ``pdf`` (A4 from the CSS ``@page`` rule). With ``toc`` (anchor → title),
         the page numbers of the table of contents are filled in before the final print. ``guess``
         (anchor → page, e.g. from the previous PDF of the same report) is written in first: when the
         print shows the sections on those very pages, it is the final one (as LaTeX reuses the page
-        numbers of its previous run); otherwise the page is printed again with the right numbers."""
-        context = None
+        numbers of its previous run); otherwise the page is printed again with the right numbers.
+        The page is emptied after the print unless ``clear`` is False (the caller then calls
+        :meth:`clear`, or the next print does)."""
         try:
-            self.start()
-            context, self._spare = self._spare or self._new_context(), None
-            page = context.new_page()
+            page = self._ready_page()
+            self._context_prints += 1
+            self._loaded = True
             page.goto(html.resolve().as_uri(), wait_until="load", timeout=self.timeout_ms)
             options = {"format": "A4", "prefer_css_page_size": True, "print_background": True,
                        "outline": True, "tagged": True}
@@ -211,10 +254,8 @@ class Browser:
             raise RunError(f"Export PDF impossible pour {html.name} (Chromium : {type(exc).__name__} : "
                            f"{str(exc).splitlines()[0] if str(exc) else ''}). Le navigateur a été remplacé.",
                            client_id=client_id) from None
-        finally:
-            if context is not None:
-                with contextlib.suppress(Exception):
-                    context.close()
+        if clear:
+            self.clear()
         write_atomically(pdf, lambda tmp: tmp.write_bytes(data), overwrite=True)
         self.pdfs += 1
         return pdf
@@ -244,8 +285,12 @@ class BrowserThread:
 
     def print_pdf(self, html: Path, pdf: Path, *, client_id: str | None = None,
                   toc: Mapping[str, str] | None = None, guess: Mapping[str, int] | None = None) -> Path:
-        return self._pool.submit(self.browser.print_pdf, html, pdf, client_id=client_id, toc=toc,
-                                 guess=guess).result()
+        """Print on the browser's thread; the page is emptied after the caller has its PDF (the
+        emptying runs before anything else on that thread, so before the next print)."""
+        done = self._pool.submit(self.browser.print_pdf, html, pdf, client_id=client_id, toc=toc, guess=guess,
+                                 clear=False)
+        self._pool.submit(self.browser.clear)
+        return done.result()
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
