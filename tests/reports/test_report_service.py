@@ -401,9 +401,24 @@ def test_two_commands_at_once_wait_their_turn(served):
     results = [c.communicate(timeout=600) for c in commands]
     for command, (out, err) in zip(commands, results, strict=True):
         assert command.returncode == 0 and SERVED in out and "Traceback" not in err, err
+        assert err.count("identité du cabinet par défaut") == 1  # the service's warning, printed by the command
     assert status(ws)["reports_served"] == before + 2
     html = next((ws / "reports" / PLAIN).glob("rapport-*.html")).read_text(encoding="utf-8")
     assert MARK not in html and PLAIN_NAME in html
+
+
+@pytest.mark.notebook
+def test_a_served_report_imports_neither_the_store_nor_the_pipeline(served):
+    """The command's side of a served report stays light: what it imports is what it waits for."""
+    ws, _, _ = served
+    probe = ("import sys\nfrom workbench.cli import main\ncode = main(['report', %r, '--formats', 'html'])\n"
+             "heavy = [m for m in ('workbench.services.workspace', 'workbench.reports.pipeline', "
+             "'workbench.cli.settings_cmd', 'pydantic_settings', 'nbformat') if m in sys.modules]\n"
+             "print('LOURD', heavy, code)" % PLAIN)
+    env = {**os.environ, "WORKBENCH_WORKSPACE": str(ws)}
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert SERVED in out.stdout and "LOURD [] 0" in out.stdout, out.stdout + out.stderr
 
 
 @pytest.mark.notebook

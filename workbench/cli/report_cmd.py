@@ -191,11 +191,8 @@ def _report_locally(args: argparse.Namespace) -> int:
 
 
 def _print_served(args: argparse.Namespace, result: dict) -> int:
-    if result.get("default_branding"):
-        from workbench.cli.settings_cmd import DEFAULT_WARNING
-        from workbench.core.settings import Branding
-
-        print(DEFAULT_WARNING.format(firm=Branding().firm), file=sys.stderr)
+    if result.get("branding_warning"):
+        print(result["branding_warning"], file=sys.stderr)
     _print_report(args, result["client"], result["mission"], float(result["seconds"]), result["summary"],
                   result["paths"], result["notebook"])
     print(f"  Fait par le service de rapports de cet espace (processus {result['service_pid']}, noyau et "

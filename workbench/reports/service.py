@@ -626,7 +626,13 @@ class ReportService:
                                              pdf_printer=self.worker._print_pdf)
                 finally:
                     self.worker.after_report()
-                default_branding = ws.settings.branding == Branding()
+                # the warning's text comes with the answer: the command would pay for importing the
+                # settings commands (0.6 s) to print it
+                warning = None
+                if ws.settings.branding == Branding():
+                    from workbench.cli.settings_cmd import DEFAULT_WARNING
+
+                    warning = DEFAULT_WARNING.format(firm=Branding().firm)
         except WorkbenchError as exc:
             self.failed += 1
             self.echo(f"{time.strftime('%H:%M:%S')} {client} : échec — {exc.message}")
@@ -649,7 +655,7 @@ class ReportService:
             "client": result.client_id, "mission": result.mission_id, "seconds": result.seconds,
             "summary": result.plan.summary(), "paths": {k: str(v) for k, v in result.paths.items()},
             "notebook": str(result.notebook), "timings": {k: round(v, 4) for k, v in result.timings.items()},
-            "default_branding": default_branding, "service_pid": self.pid}}
+            "branding_warning": warning, "service_pid": self.pid}}
 
 
 def _peer_gone(conn: socket.socket) -> bool:
