@@ -411,10 +411,10 @@ def test_two_commands_at_once_wait_their_turn(served):
 def test_a_served_report_imports_neither_the_store_nor_the_pipeline(served):
     """The command's side of a served report stays light: what it imports is what it waits for."""
     ws, _, _ = served
-    probe = ("import sys\nfrom workbench.cli import main\ncode = main(['report', %r, '--formats', 'html'])\n"
+    probe = (f"import sys\nfrom workbench.cli import main\ncode = main(['report', {PLAIN!r}, '--formats', 'html'])\n"
              "heavy = [m for m in ('workbench.services.workspace', 'workbench.reports.pipeline', "
              "'workbench.cli.settings_cmd', 'pydantic_settings', 'nbformat') if m in sys.modules]\n"
-             "print('LOURD', heavy, code)" % PLAIN)
+             "print('LOURD', heavy, code)")
     env = {**os.environ, "WORKBENCH_WORKSPACE": str(ws)}
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
                          timeout=600)

@@ -27,6 +27,7 @@ import contextlib
 import html as html_lib
 import io
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -257,6 +258,8 @@ class Browser:
         if clear:
             self.clear()
         write_atomically(pdf, lambda tmp: tmp.write_bytes(data), overwrite=True)
+        if toc:
+            _remember_pages(pdf, numbers)
         self.pdfs += 1
         return pdf
 
@@ -298,16 +301,40 @@ class BrowserThread:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+_PRINTED: dict[tuple[int, int, int, int], dict[str, int]] = {}
+"""Contents page numbers of the PDFs this process printed, by file identity (device, inode,
+modification time, size: a PDF moved into place keeps all four). A warm worker or the report
+service then reads its own previous PDF's numbers without parsing it again (0.05 to 0.1 s)."""
+_PRINTED_MAX = 1024
+_PRINTED_LOCK = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _remember_pages(pdf: Path, numbers: Mapping[str, str]) -> None:
+    with contextlib.suppress(OSError, ValueError), _PRINTED_LOCK:
+        if len(_PRINTED) >= _PRINTED_MAX:
+            _PRINTED.pop(next(iter(_PRINTED)))
+        _PRINTED[_identity(pdf)] = {anchor: int(n) for anchor, n in numbers.items()}
+
+
 def previous_pages(toc: Mapping[str, str], pdf: Path) -> dict[str, int] | None:
-    """The contents' page numbers in an earlier PDF of the same report (its outline), None when there
-    is none or it cannot be read: only a guess, checked by the next print."""
+    """The contents' page numbers in an earlier PDF of the same report (remembered if this process
+    printed that very file, else read from its outline), None when there is none or it cannot be
+    read: only a guess, checked by the next print."""
     try:
         if not pdf.is_file() or pdf.is_symlink():
             return None
-        found = outline_pages_only(toc, pdf.read_bytes())
+        with _PRINTED_LOCK:
+            found = _PRINTED.get(_identity(pdf))
+        if found is None:
+            found = outline_pages_only(toc, pdf.read_bytes())
     except Exception:  # noqa: BLE001 - a damaged or foreign file is simply no guess
         return None
-    return found if found and set(found) == set(toc) else None
+    return dict(found) if found and set(found) == set(toc) else None
 
 
 def outline_pages_only(titles: Mapping[str, str], pdf: bytes) -> dict[str, int]:

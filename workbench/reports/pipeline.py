@@ -250,6 +250,8 @@ def _exporter() -> Any:
     exporter = ReportExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR), *shared],
                             extra_loaders=[FileSystemLoader(shared)] if shared else [])
     exporter.language_code = "fr"
+    # the notebook is checked once after the preprocessors, not after each of the twelve (0.03 s)
+    exporter.optimistic_validation = True
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
@@ -343,6 +345,45 @@ register_format("html", _export_html)
 register_format("pdf", _export_pdf)
 register_format("docx", _export_docx)
 register_format("xlsx", _export_xlsx)
+
+
+def _export_formats(job: _Job, wanted: Sequence[str], timings: dict[str, float]) -> dict[str, Path]:
+    """Every requested format, in the registry's order (the PDF needs the HTML). The PDF prints in
+    Chromium while this process writes the other files (Word, Excel): it is started on a thread of
+    its own, and always waited for, whatever happens to the others, before the staging folder can go."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    produced: dict[str, Path] = {}
+    names = [f for f in _FORMATS if f in wanted]
+    if "pdf" not in names or len(names) == 1 or job.pdf_printer is None:
+        for name in names:
+            t = time.perf_counter()
+            produced[name] = _FORMATS[name](job)
+            timings[name] = time.perf_counter() - t
+        return produced
+
+    def pdf() -> tuple[Path, float]:
+        t = time.perf_counter()
+        return _FORMATS["pdf"](job), time.perf_counter() - t
+
+    with ThreadPoolExecutor(1, thread_name_prefix="wb-pdf") as pool:
+        printing = None
+        try:
+            for name in names:
+                if name == "pdf":
+                    printing = pool.submit(pdf)
+                    continue
+                t = time.perf_counter()
+                produced[name] = _FORMATS[name](job)
+                timings[name] = time.perf_counter() - t
+        except BaseException:
+            if printing is not None:  # waited for, its own error dropped: the first failure is reported
+                with contextlib.suppress(BaseException):
+                    printing.result()
+            raise
+        if printing is not None:
+            produced["pdf"], timings["pdf"] = printing.result()
+    return {name: produced[name] for name in names}
 
 
 # -- versions sent ----------------------------------------------------------------------------
@@ -462,15 +503,11 @@ def generate_report(
                    title, version, today, generated, pdf_printer=pdf_printer, published_dir=out_dir)
         job.tmp = staged.path("impression")
         job.tmp.mkdir()
-        produced: dict[str, Path] = {}
         if {"html", "pdf"} & set(wanted):
             t = time.perf_counter()
             job.html_text = _html(job)
             timings["render"] = time.perf_counter() - t
-        for name in [f for f in _FORMATS if f in wanted]:  # registry order: the PDF needs the HTML
-            t = time.perf_counter()
-            produced[name] = _FORMATS[name](job)
-            timings[name] = time.perf_counter() - t
+        produced = _export_formats(job, wanted, timings)
         finals = staged.publish([executed.name, *(p.name for p in produced.values())])
     paths = {name: finals[p.name] for name, p in produced.items()}
     if final:
