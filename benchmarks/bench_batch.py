@@ -138,17 +138,26 @@ class PeakRSS:
         self._thread.join()
 
 
+def machine_cpu() -> float:
+    """CPU seconds spent by the whole machine so far (user + system, every process: Chromium's
+    renderer processes that end meanwhile included)."""
+    t = psutil.cpu_times()
+    return t.user + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
+
+
 def batch(root: Path, formats: tuple[str, ...], force: bool) -> tuple[float, dict, dict[int, int]]:
     from workbench.reports.batch import BatchOptions, run_batch
 
     with Workspace.open(root) as ws, PeakRSS() as mem:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), machine_cpu()
         manifest = run_batch(ws, BatchOptions(workers=2, formats=formats, force=force, progress=False,
                                               portfolio=False))
-        seconds = time.perf_counter() - t
+        seconds, cpu = time.perf_counter() - t, machine_cpu() - cpu
     failed = [c for c in manifest.clients if c["status"] == "failed"]
     assert not failed, failed[:2]
-    return seconds, manifest.to_dict(), mem.peaks
+    data = manifest.to_dict()
+    data["machine_cpu_s"] = cpu
+    return seconds, data, mem.peaks
 
 
 def floor(root: Path, ids: list[str], formats: tuple[str, ...]) -> float:
@@ -257,6 +266,8 @@ def main() -> int:
         print(f"(b) batch 2 workers : {len(ids)} clients en {t_batch:.1f} s — {batch_rate * 60:.1f} clients/min "
               f"(x{batch_rate / base_rate:.1f} la baseline, x{batch_rate / served_rate:.1f} la baseline par le "
               "service)", flush=True)
+        cpu_per_client = manifest["machine_cpu_s"] / len(ids)
+        print(f"    processeur de toute la machine : {cpu_per_client:.2f} s par client", flush=True)
         worker_peaks = sorted(peaks.values(), reverse=True)[:2]
         print("    pic mémoire par worker (worker + noyau + navigateur) : "
               + ", ".join(f"{p / 2**20:.0f} Mio" for p in worker_peaks), flush=True)
@@ -275,6 +286,7 @@ def main() -> int:
                "baseline_s": round(t_base, 1),
                "baseline_clients_per_min": round(base_rate * 60, 1), "batch_s": round(t_batch, 1),
                "batch_clients_per_min": round(batch_rate * 60, 1), "ratio": round(batch_rate / base_rate, 2),
+               "batch_machine_cpu_s_per_client": round(cpu_per_client, 2),
                "floor_s": round(t_floor, 1), "rerun_s": round(t_rerun, 2),
                "check_ms_per_client": rerun["check_ms_per_client"],
                "worker_peak_rss_mib": [round(p / 2**20) for p in worker_peaks],
