@@ -9,7 +9,8 @@ prints that page ``--runs`` times (after one unmeasured print) in each of three 
 (1) a new browser context and page per report (how the workbench printed up to 27/11/2026): the
     contents' page numbers read from the first print's outline, written in, printed again;
 (2) ``Browser.print_pdf`` as it is now: one context and one page kept, emptied after each print;
-    no guess of the page numbers, so two prints as in (1);
+    no guess of the page numbers, so two prints as in (1), the first one untagged and without
+    outline, its pages read from its named destinations;
 (3) the same with the right guess (the previous PDF's numbers): one print.
 
 For each: wall time per report, and CPU time per report of the whole machine (``psutil.cpu_times``,

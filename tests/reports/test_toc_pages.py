@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfWriter
 
-from workbench.reports.browser import outline_pages, toc_pages, toc_titles
+from workbench.reports.browser import dest_pages, outline_pages, section_pages, toc_pages, toc_titles
 
 HTML = ('<ol><li><a href="#synthese">1. Synthèse</a> <span class="wb-toc-page" data-toc="synthese"></span></li>'
         '<li><a href="#suivi">2. Faire vivre la certification</a></li>'
@@ -55,3 +55,21 @@ def test_a_title_the_outline_lacks_is_looked_for_in_the_text():
     pdf = _pdf_with_outline(3, [("Sommaire", 0, None), ("1. Synthèse", 1, None)])
     # blank pages: the text fallback finds nothing, and the entry simply gets no number
     assert outline_pages(TITLES, pdf) == {"synthese": 2}
+
+
+def test_pages_come_first_from_the_named_destinations_then_the_outline():
+    """The links' targets give the pages (untagged first print); an anchor without destination is
+    looked for in the outline by its title."""
+    writer = PdfWriter()
+    for _ in range(6):
+        writer.add_blank_page(595, 842)
+    writer.add_named_destination("synthese", 2)
+    writer.add_named_destination("annexe", 5)
+    writer.add_named_destination("ailleurs", 1)  # a target the contents does not list
+    writer.add_outline_item(title="2. Faire vivre la certification", page_number=4)
+    writer.add_outline_item(title="1. Synthèse", page_number=0)  # the destination wins
+    buf = io.BytesIO()
+    writer.write(buf)
+    pdf = buf.getvalue()
+    assert dest_pages(TITLES, pdf) == {"synthese": 3, "annexe": 6}
+    assert section_pages(TITLES, pdf) == {"synthese": 3, "suivi": 5, "annexe": 6}
