@@ -176,14 +176,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _report_locally(args: argparse.Namespace) -> int:
     from workbench.cli.common import open_workspace
-    from workbench.cli.settings_cmd import DEFAULT_WARNING
-    from workbench.core.settings import Branding
+    from workbench.core.settings import default_identity_warning
     from workbench.reports.pipeline import generate_report, parse_formats
 
     formats = parse_formats(args.formats)
     with open_workspace(args) as ws:
-        if ws.settings.branding == Branding():
-            print(DEFAULT_WARNING.format(firm=Branding().firm), file=sys.stderr)
+        warning = default_identity_warning(ws.settings.branding)
+        if warning:
+            print(warning, file=sys.stderr)
         result = generate_report(ws, args.client, args.mission, formats, final=args.final)
     _print_report(args, result.client_id, result.mission_id, result.seconds, result.plan.summary(),
                   {k: str(v) for k, v in result.paths.items()}, str(result.notebook))

@@ -25,8 +25,6 @@ FIELDS = (("firm", "--firm", "NOM", "nom du cabinet"), ("consultant", "--consult
 LABELS = {"firm": "Cabinet", "consultant": "Consultant", "logo": "Logo", "primary_color": "Couleur principale",
           "accent_color": "Couleur d'accent"}
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
-DEFAULT_WARNING = ("Attention : identité du cabinet par défaut (« {firm} ») sur ce rapport. Renseignez la vôtre : "
-                   "workbench settings set --firm … --consultant … --logo …")
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:

@@ -61,6 +61,14 @@ class Branding(BaseModel):
         return v
 
 
+def default_identity_warning(branding: Branding) -> str | None:
+    """The warning printed with a report made under the default identity (None for a firm's own)."""
+    if branding != Branding():
+        return None
+    return (f"Attention : identité du cabinet par défaut (« {branding.firm} ») sur ce rapport. Renseignez la "
+            "vôtre : workbench settings set --firm … --consultant … --logo …")
+
+
 class OpportunityRates(BaseModel):
     """Rates used by the opportunity assessment's cost estimate (euros, excl. VAT)."""
 

@@ -610,7 +610,7 @@ class ReportService:
                 self._busy = None
 
     def _run_report(self, client: str, request: dict[str, Any]) -> dict[str, Any]:
-        from workbench.core.settings import Branding
+        from workbench.core.settings import default_identity_warning
         from workbench.reports.pipeline import generate_report
         from workbench.services.workspace import Workspace
 
@@ -627,12 +627,8 @@ class ReportService:
                 finally:
                     self.worker.after_report()
                 # the warning's text comes with the answer: the command would pay for importing the
-                # settings commands (0.6 s) to print it
-                warning = None
-                if ws.settings.branding == Branding():
-                    from workbench.cli.settings_cmd import DEFAULT_WARNING
-
-                    warning = DEFAULT_WARNING.format(firm=Branding().firm)
+                # settings (0.6 s) to write it
+                warning = default_identity_warning(ws.settings.branding)
         except WorkbenchError as exc:
             self.failed += 1
             self.echo(f"{time.strftime('%H:%M:%S')} {client} : échec — {exc.message}")
