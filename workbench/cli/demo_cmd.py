@@ -103,6 +103,6 @@ def _next_steps(path, codes: dict[str, str]) -> None:
     print(f"  workbench{ws_opt} batch                      # tous les livrables en parallèle (incrémental)")
     print(f"  workbench{ws_opt} portfolio --consultant \"Karim Benali\"   # vue portefeuille filtrée")
     print(f"  workbench{ws_opt} report-service start   # dans un autre terminal : noyau et navigateur gardés prêts, "
-          "puis « workbench report forma-sud-conseil » en quelques secondes")
+          "puis « workbench report forma-sud-conseil » en deux secondes environ")
     print(f"  workbench{ws_opt} client export forma-sud-conseil -o forma.qwb   # paquet pour un collègue ; "
           "garanties de sécurité : docs/security.md")
