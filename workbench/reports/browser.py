@@ -128,13 +128,13 @@ def dest_pages(anchors: Collection[str], pdf: bytes) -> dict[str, int]:
     return found
 
 
-def section_pages(titles: Mapping[str, str], pdf: bytes) -> dict[str, int]:
+def section_pages(titles: Mapping[str, str], pdf: bytes, *, read_text: bool = True) -> dict[str, int]:
     """Page number of each contents entry (anchor → title): from the named destinations, else from
-    the outline, else from the text."""
+    the outline, else (``read_text``) from the text."""
     found = dest_pages(titles, pdf)
     missing = {anchor: title for anchor, title in titles.items() if anchor not in found}
     if missing:
-        found.update(outline_pages(missing, pdf))
+        found.update(outline_pages(missing, pdf) if read_text else outline_pages_only(missing, pdf))
     return found
 
 
@@ -232,12 +232,11 @@ class Browser:
             return
         try:
             self._page.goto("about:blank", timeout=self.timeout_ms)
-            self._loaded = False
         except Exception:  # noqa: BLE001 - never print the next report on a page not emptied
             with contextlib.suppress(Exception):
                 self._context.close()
             self._context = self._page = None
-            self._loaded = False
+        self._loaded = False
 
     def close(self) -> None:
         browser, pw = self._browser, self._pw
@@ -353,18 +352,15 @@ def _remember_pages(pdf: Path, numbers: Mapping[str, str]) -> None:
 
 def previous_pages(toc: Mapping[str, str], pdf: Path) -> dict[str, int] | None:
     """The contents' page numbers in an earlier PDF of the same report (remembered if this process
-    printed that very file, else read from its outline), None when there is none or it cannot be
-    read: only a guess, checked by the next print."""
+    printed that very file, else read from its destinations and outline), None when there is none
+    or it cannot be read: only a guess, checked by the next print."""
     try:
         if not pdf.is_file() or pdf.is_symlink():
             return None
         with _PRINTED_LOCK:
             found = _PRINTED.get(_identity(pdf))
         if found is None:
-            data = pdf.read_bytes()
-            found = dest_pages(toc, data)
-            if set(found) != set(toc):
-                found.update(outline_pages_only({a: t for a, t in toc.items() if a not in found}, data))
+            found = section_pages(toc, pdf.read_bytes(), read_text=False)
     except Exception:  # noqa: BLE001 - a damaged or foreign file is simply no guess
         return None
     return dict(found) if found and set(found) == set(toc) else None

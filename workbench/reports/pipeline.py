@@ -348,41 +348,31 @@ register_format("xlsx", _export_xlsx)
 
 
 def _export_formats(job: _Job, wanted: Sequence[str], timings: dict[str, float]) -> dict[str, Path]:
-    """Every requested format, in the registry's order (the PDF needs the HTML). The PDF prints in
-    Chromium while this process writes the other files (Word, Excel): it is started on a thread of
-    its own, and always waited for, whatever happens to the others, before the staging folder can go."""
+    """Every requested format, in the registry's order. With a browser of its own, the PDF (made
+    from ``job.html_text``) prints in Chromium while this process writes the other files (Word,
+    Excel); it is always waited for, whatever happens to the others, before the staging folder can
+    go, and the first failure is the one reported."""
     from concurrent.futures import ThreadPoolExecutor
 
-    produced: dict[str, Path] = {}
     names = [f for f in _FORMATS if f in wanted]
-    if "pdf" not in names or len(names) == 1 or job.pdf_printer is None:
-        for name in names:
-            t = time.perf_counter()
-            produced[name] = _FORMATS[name](job)
-            timings[name] = time.perf_counter() - t
-        return produced
 
-    def pdf() -> tuple[Path, float]:
+    def export(name: str) -> Path:
         t = time.perf_counter()
-        return _FORMATS["pdf"](job), time.perf_counter() - t
+        path = _FORMATS[name](job)
+        timings[name] = time.perf_counter() - t
+        return path
 
+    if "pdf" not in names or len(names) == 1 or job.pdf_printer is None:
+        return {name: export(name) for name in names}
     with ThreadPoolExecutor(1, thread_name_prefix="wb-pdf") as pool:
-        printing = None
+        printing = pool.submit(export, "pdf")
         try:
-            for name in names:
-                if name == "pdf":
-                    printing = pool.submit(pdf)
-                    continue
-                t = time.perf_counter()
-                produced[name] = _FORMATS[name](job)
-                timings[name] = time.perf_counter() - t
+            produced = {name: export(name) for name in names if name != "pdf"}
         except BaseException:
-            if printing is not None:  # waited for, its own error dropped: the first failure is reported
-                with contextlib.suppress(BaseException):
-                    printing.result()
+            with contextlib.suppress(BaseException):
+                printing.result()
             raise
-        if printing is not None:
-            produced["pdf"], timings["pdf"] = printing.result()
+        produced["pdf"] = printing.result()
     return {name: produced[name] for name in names}
 
 
